@@ -1,0 +1,4 @@
+"""Batches, neighbour lists and data sets (see :mod:`cgmolct.data.keys` for the contract)."""
+from . import keys
+
+__all__ = ["keys"]

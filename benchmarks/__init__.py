@@ -1,0 +1,1 @@
+"""Benchmarks of cgmolct: accuracy, speed and peer comparisons, with committed results."""

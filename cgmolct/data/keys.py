@@ -47,3 +47,15 @@ N_BEADS = "n_beads"
 #: Positional input order of every model's ``construct``.
 MODEL_INPUTS = (TYPES, POSITIONS, ATOM_MASK, NEIGHBOURS, NEIGHBOUR_MASK,
                 REL_NEIGHBOURS, REL_CODES, REL_MASK)
+
+# Bookkeeping added by the data layer
+#: (B, N, K, 3) float32 Å periodic image shift: r_ij = r[neighbours] − r_i + shift (box only).
+NEIGHBOUR_SHIFTS = "neighbour_shifts"
+#: (B,) bool, False for empty molecules that pad a batch to a fixed batch size.
+SAMPLE_MASK = "sample_mask"
+#: (B,) int64 index of each molecule's sample in its data set (−1 for padding).
+SAMPLE_INDEX = "sample_index"
+#: (B,) int64 index of the graph/system each sample comes from (−1 for padding).
+SYSTEM_INDEX = "system_index"
+#: (B,) int64 frame of the sample inside its graph (−1 for padding).
+FRAME_INDEX = "frame_index"

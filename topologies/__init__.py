@@ -6,6 +6,9 @@ Pure numpy / MDAnalysis / Biopython / networkx: this package never imports MindS
 from __future__ import annotations
 
 from . import relations, vocabulary
+from .arrays import from_arrays
+from .graph import FORMAT_VERSION, CGGraph
+from .operator import MappingOperator
 from .errors import (GraphFormatError, MappingError, SelectionError, StructureFileError,
                      TopologyError, TopologyWarning, VocabularyError)
 from .relations import N_RELATION_CODES, RELATION_VERSION, relation_codes
@@ -13,6 +16,7 @@ from .vocabulary import VOCABULARY_SIZE, VOCABULARY_VERSION
 
 __all__ = [
     "relations", "vocabulary",
+    "CGGraph", "FORMAT_VERSION", "MappingOperator", "from_arrays",
     "TopologyError", "StructureFileError", "SelectionError", "MappingError",
     "GraphFormatError", "VocabularyError", "TopologyWarning",
     "N_RELATION_CODES", "RELATION_VERSION", "relation_codes",

@@ -36,7 +36,7 @@ from . import keys as K
 from .buckets import resolve_capacity
 from .neighbours import DENSE_LIMIT, frame_pairs
 
-__all__ = ["collate", "rows_from_pairs", "dense_batch_neighbours"]
+__all__ = ["collate", "graph_batches", "rows_from_pairs", "dense_batch_neighbours"]
 
 
 def rows_from_pairs(pairs: np.ndarray, values: Optional[np.ndarray], n: int, capacity: int,
@@ -297,3 +297,42 @@ def _targets(samples, out, sizes, b_cap, n_cap, pair_capacity, buckets) -> None:
             arr = np.full(b_cap, -1, np.int64)
             arr[:n_real] = [int(s[name]) for s in samples]
             out[key] = arr
+
+
+def graph_batches(graph_or_graphs, *, batch_size: int, cutoff: Optional[float] = 10.0,
+                  frames=None, pairs=None, max_separation: int = 3, **options):
+    """Yield padded batches over all frames of one or several ``CGGraph`` objects, in order.
+
+    Relational pairs and codes are computed once per graph.  Each batch carries
+    ``system_index`` (which graph) and ``frame_index`` (which frame) so outputs can be put
+    back in place; batches may mix graphs of a list.
+
+    Parameters
+    ----------
+    graph_or_graphs : CGGraph or sequence of CGGraph
+    batch_size : int
+        Frames per batch (the last batch may be smaller unless ``batch_capacity`` is given).
+    cutoff : float or None
+        Neighbour cutoff in Å.
+    frames : index, optional
+        Frames of each graph (default all).
+    pairs : (P, 2) int array or one per graph, optional
+        Pairs for the edge readout (``pairs``/``pair_codes``/``pair_mask`` in the batch).
+    max_separation : int
+        Sequence separation of the relational pairs.
+    **options
+        Further :func:`collate` options (capacities, ``batch_capacity``, ``method`` ...).
+
+    Yields
+    ------
+    dict
+        Batches with the keys of :mod:`cgmolct.data.keys`.
+    """
+    from .dataset import MolecularDataset
+    if int(batch_size) <= 0:
+        raise DataError(f"batch_size must be a positive integer, got {batch_size!r}")
+    ds = MolecularDataset.from_graphs(graph_or_graphs, frames=frames, pairs=pairs,
+                                      max_separation=max_separation)
+    for start in range(0, len(ds), int(batch_size)):
+        idx = np.arange(start, min(start + int(batch_size), len(ds)))
+        yield ds.batch(idx, cutoff=cutoff, **options)

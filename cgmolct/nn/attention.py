@@ -1,0 +1,70 @@
+"""Masked multi-head attention of each node over its own list of keys.
+
+Every node i has its own keys ``(K, F)``; the weights are a *soft-masked* softmax
+
+.. math:: a_{ij} = \frac{w_{ij}\, e^{s_{ij}}}{\sum_k w_{ik}\, e^{s_{ik}}},\qquad
+          s_{ij} = \frac{q_i \cdot k_{ij}}{\sqrt{d}},
+
+with ``w_ij`` in [0, 1] (0 for padding, the cutoff function f(r_ij) for geometric
+neighbours).  A neighbour whose weight goes to zero at the cutoff disappears from numerator
+and denominator continuously, so outputs are continuous when it crosses the cutoff.
+"""
+from __future__ import annotations
+
+import math
+
+from mindspore import nn, ops
+
+from ..errors import ModelError
+
+__all__ = ["MaskedMultiHeadAttention"]
+
+
+class MaskedMultiHeadAttention(nn.Cell):
+    """Multi-head attention of one query per node over that node's keys.
+
+    Parameters
+    ----------
+    dim : int
+        Feature size F (divisible by ``n_heads``).
+    n_heads : int
+        Number of heads H.
+
+    Inputs
+    ------
+    query : (B, N, F); keys, values : (B, N, K, F); weights : (B, N, K) float in [0, 1],
+    0 = ignore (at least one key per real node should have weight > 0).
+
+    Returns
+    -------
+    out : (B, N, F) attended values after the output projection.
+    attention : (B, N, H, K) attention weights (rows sum to 1 for nodes with keys).
+    """
+
+    def __init__(self, dim: int, n_heads: int):
+        super().__init__()
+        if dim % n_heads:
+            raise ModelError(f"dim {dim} is not divisible by n_heads {n_heads}")
+        self.dim, self.n_heads = int(dim), int(n_heads)
+        self.head_dim = self.dim // self.n_heads
+        self.scale = 1.0 / math.sqrt(self.head_dim)
+        self.q = nn.Dense(dim, dim, has_bias=False)
+        self.k = nn.Dense(dim, dim, has_bias=False)
+        self.v = nn.Dense(dim, dim, has_bias=False)
+        self.o = nn.Dense(dim, dim, has_bias=True)
+
+    def construct(self, query, keys, values, weights):
+        b, n, k, f = keys.shape
+        h, d = self.n_heads, self.head_dim
+        q = self.q(query.reshape(b * n, f)).reshape(b, n, h, 1, d)
+        kk = self.k(keys.reshape(-1, f)).reshape(b, n, k, h, d).transpose(0, 1, 3, 4, 2)
+        vv = self.v(values.reshape(-1, f)).reshape(b, n, k, h, d).transpose(0, 1, 3, 2, 4)
+        scores = ops.matmul(q, kk).reshape(b, n, h, k) * self.scale
+        w = weights.reshape(b, n, 1, k)
+        live = ops.broadcast_to(w > 0, scores.shape)
+        scores = ops.where(live, scores, ops.ones_like(scores) * -1e4)
+        peak = ops.stop_gradient(scores.max(axis=-1, keepdims=True))
+        e = ops.exp(scores - peak) * w
+        attention = e / (e.sum(-1, keepdims=True) + 1e-12)
+        out = ops.matmul(attention.reshape(b, n, h, 1, k), vv).reshape(b * n, f)
+        return self.o(out).reshape(b, n, f), attention

@@ -1,0 +1,55 @@
+"""Cutoff functions f(r) that go smoothly from 1 at r = 0 to 0 at r = r_cut (Å)."""
+from __future__ import annotations
+
+import math
+
+from mindspore import nn, ops
+
+from ..errors import ModelError
+
+__all__ = ["SmoothCutoff", "CosineCutoff", "make_cutoff"]
+
+
+class SmoothCutoff(nn.Cell):
+    r"""Polynomial cutoff :math:`f(x) = 1 - 6x^5 + 15x^4 - 10x^3`, :math:`x = r / r_\mathrm{cut}`.
+
+    Value, first and second derivative vanish at the cutoff; f = 0 for r >= r_cut.
+
+    Returns
+    -------
+    Tensor of the shape of ``distances`` (Å), values in [0, 1].
+    """
+
+    def __init__(self, r_cut: float = 10.0):
+        super().__init__()
+        if not r_cut > 0:
+            raise ModelError(f"cutoff must be > 0 Å, got {r_cut}")
+        self.r_cut = float(r_cut)
+
+    def construct(self, distances):
+        x = ops.clamp(distances / self.r_cut, 0.0, 1.0)
+        x3 = x * x * x
+        return 1.0 - x3 * (10.0 - 15.0 * x + 6.0 * x * x)
+
+
+class CosineCutoff(nn.Cell):
+    r"""Cosine cutoff :math:`f(r) = \tfrac12(\cos(\pi r / r_\mathrm{cut}) + 1)` for r < r_cut, else 0."""
+
+    def __init__(self, r_cut: float = 10.0):
+        super().__init__()
+        if not r_cut > 0:
+            raise ModelError(f"cutoff must be > 0 Å, got {r_cut}")
+        self.r_cut = float(r_cut)
+
+    def construct(self, distances):
+        x = ops.clamp(distances / self.r_cut, 0.0, 1.0)
+        return 0.5 * (ops.cos(x * math.pi) + 1.0)
+
+
+def make_cutoff(kind: str, r_cut: float) -> nn.Cell:
+    """Build a cutoff by name: ``"smooth"`` or ``"cosine"``."""
+    if kind == "smooth":
+        return SmoothCutoff(r_cut)
+    if kind == "cosine":
+        return CosineCutoff(r_cut)
+    raise ModelError(f"unknown cutoff {kind!r}; expected smooth or cosine")

@@ -117,6 +117,21 @@ def _unique_pairs(x: np.ndarray, cutoff: Optional[float], box: Optional[np.ndarr
     return pairs, np.asarray(d, dtype=np.float64)
 
 
+def _directed(pairs: np.ndarray, d: np.ndarray, n: int) -> tuple:
+    """Both directions of unique pairs, sorted by (i, j) in O(P + N) (a CSR conversion)."""
+    if len(pairs) == 0:
+        return np.zeros((0, 2), np.int64), np.zeros(0)
+    from scipy.sparse import coo_matrix
+    rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    ids = np.arange(1, len(rows) + 1, dtype=np.int64)      # 1-based: no explicit zeros
+    csr = coo_matrix((ids, (rows, cols)), shape=(n, n)).tocsr()
+    csr.sort_indices()
+    i = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
+    both = np.stack([i, csr.indices.astype(np.int64)], 1)
+    return both, np.concatenate([d, d])[csr.data - 1]
+
+
 def frame_pairs(positions, cutoff: Optional[float], *, mask=None, box=None,
                 method: str = "auto") -> tuple:
     """Directed neighbour pairs of one frame, both orders, self pairs excluded.
@@ -157,10 +172,7 @@ def frame_pairs(positions, cutoff: Optional[float], *, mask=None, box=None,
     xr = x[real]
     pairs, d = _unique_pairs(xr, cutoff, b, method)
     pairs = real[pairs] if len(pairs) else pairs
-    both = np.concatenate([pairs, pairs[:, ::-1]])
-    dist = np.concatenate([d, d])
-    order = np.lexsort((both[:, 1], both[:, 0]))
-    both, dist = both[order], dist[order]
+    both, dist = _directed(pairs, d, n)
     shifts = None
     if b is not None:
         from MDAnalysis.lib.distances import minimize_vectors
@@ -405,12 +417,13 @@ class NeighbourList:
         nl = self._list
         if not self.refine:
             return nl
-        rij = x[nl.indices] - x[:, None, :]
+        x32 = x.astype(np.float32)
+        rij = x32[nl.indices] - x32[:, None, :]
         if nl.shifts is not None:
             from MDAnalysis.lib.distances import minimize_vectors
             rij = minimize_vectors(rij.reshape(-1, 3), b).reshape(rij.shape)
         inside = nl.mask & ((rij ** 2).sum(-1) <= self.cutoff ** 2)
         shifts = None
         if nl.shifts is not None:
-            shifts = (rij - (x[nl.indices] - x[:, None, :])).astype(np.float32)
+            shifts = (rij - (x32[nl.indices] - x32[:, None, :])).astype(np.float32)
         return Neighbours(nl.indices, inside, shifts, inside.sum(-1), self.cutoff, nl.n_dropped)

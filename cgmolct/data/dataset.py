@@ -179,11 +179,17 @@ class MolecularDataset:
             chunks["sample_system"].append(np.full(len(idx), g, np.int64))
             chunks["sample_frame"].append(idx.astype(np.int64))
             sample_sizes += [n] * len(idx)
-            chunks["positions"].append(np.asarray(graph.positions[idx], np.float32).reshape(-1, 3))
+            pos = np.asarray(graph.positions[idx], np.float32)
+            _check_finite(pos, "positions", where, idx)
+            chunks["positions"].append(pos.reshape(-1, 3))
             if graph.forces is not None:
-                chunks["forces"].append(np.asarray(graph.forces[idx], np.float32).reshape(-1, 3))
+                frc = np.asarray(graph.forces[idx], np.float32)
+                _check_finite(frc, "forces", where, idx)
+                chunks["forces"].append(frc.reshape(-1, 3))
             if graph.energies is not None:
-                chunks["energy"].append(np.asarray(graph.energies[idx], np.float64))
+                ene = np.asarray(graph.energies[idx], np.float64)
+                _check_finite(ene, "energies", where, idx)
+                chunks["energy"].append(ene)
             if graph.box is not None:
                 chunks["box"].append(np.asarray(graph.box[idx], np.float32))
             names = sorted(graph.labels)
@@ -447,6 +453,15 @@ class MolecularDataset:
         parts = [f"{len(self)} samples", f"{self.n_systems} systems"]
         parts += [k for k in ("forces", "energy", "labels", "edge_pairs", "box") if k in self.arrays]
         return f"MolecularDataset({', '.join(parts)})"
+
+
+def _check_finite(arr: np.ndarray, name: str, where: str, frames: np.ndarray) -> None:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        detail = f", bead {int(first[1])}" if arr.ndim > 1 else ""
+        raise DataError(f"{where}: {name} of frame {int(frames[first[0]])}{detail} is NaN or "
+                        f"infinite ({int(bad.sum())} bad values)")
 
 
 def _label_columns(graph, names: List[str]) -> List[str]:

@@ -24,7 +24,8 @@ from ..errors import DataError
 from ..units import convert
 from .dataset import MolecularDataset
 
-__all__ = ["QM9_LABELS", "QM9_FILE_UNITS", "QM9_UNITS", "QM9_MODES", "read_npz",
+__all__ = ["QM9_LABELS", "QM9_FILE_UNITS", "QM9_UNITS", "QM9_MODES", "read_npz", "detect_format",
+           "load_graph_files", "open_dataset",
            "md17_graph", "qm9_graphs", "load_md17", "load_qm9"]
 
 #: Column names of the QM9 ``label`` array.
@@ -183,3 +184,87 @@ def load_qm9(path, *, limit: Optional[int] = None, max_separation: int = 3,
                         "label_names": list(QM9_LABELS), "label_units": list(QM9_UNITS),
                         "label_modes": list(QM9_MODES)})
     return ds
+
+
+def detect_format(path) -> str:
+    """``"dataset"``, ``"graph"``, ``"md17"`` or ``"qm9"`` for a data path (by content).
+
+    A folder with ``dataset.json`` is a data set folder, one with ``graph.json`` a saved
+    CGGraph; an ``.npz`` is a saved CGGraph (``__graph_json__``), MD17 (``z``, ``R``,
+    ``E``, ``F``) or QM9 (``atom_type``, ``coordinate``, ``label``).
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        if os.path.exists(os.path.join(path, "dataset.json")):
+            return "dataset"
+        if os.path.exists(os.path.join(path, "graph.json")):
+            return "graph"
+        raise DataError(f"{path}: a folder without dataset.json or graph.json is not a data set")
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such file or folder")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            names = set(data.files)
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable .npz file (truncated or corrupt?): {exc}") from None
+    if "__graph_json__" in names:
+        return "graph"
+    if {"z", "R", "E", "F"} <= names:
+        return "md17"
+    if {"atom_type", "coordinate", "label"} <= names:
+        return "qm9"
+    raise DataError(f"{path}: unknown npz layout with arrays {sorted(names)}; expected a saved "
+                    "CGGraph, MD17 (z, R, E, F) or QM9 (atom_type, coordinate, label)")
+
+
+def load_graph_files(paths, *, frames=None, max_separation: int = 3, mmap: bool = False,
+                     batch_options: Optional[dict] = None) -> MolecularDataset:
+    """A data set of the frames of saved CGGraph files (``.npz`` or folders).
+
+    Raises
+    ------
+    DataError
+        For a missing or unreadable file (the topology error is named in the message).
+    """
+    from topologies import TopologyError
+    from topologies.graph import CGGraph
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    graphs = []
+    for p in paths:
+        try:
+            graphs.append(CGGraph.load(os.fspath(p), mmap=mmap))
+        except TopologyError as exc:
+            raise DataError(f"{os.fspath(p)}: cannot load the graph: {exc}") from None
+    meta = {"name": "graphs", "source": [os.fspath(p) for p in paths]}
+    return MolecularDataset.from_graphs(graphs, frames=frames, max_separation=max_separation,
+                                        metadata=meta, batch_options=batch_options)
+
+
+def open_dataset(path, *, format: str = "auto", mmap: bool = True, max_separation: int = 3,
+                 batch_options: Optional[dict] = None) -> MolecularDataset:
+    """Open any supported data path as a :class:`MolecularDataset`.
+
+    Parameters
+    ----------
+    path : str or Path, or a list of saved-graph paths
+    format : {"auto", "dataset", "graph", "md17", "qm9"}
+        ``"auto"`` detects it with :func:`detect_format`.
+    mmap : bool
+        Memory-map data set folders and graph folders.
+    """
+    if isinstance(path, (list, tuple)):
+        return load_graph_files(path, max_separation=max_separation, mmap=mmap,
+                                batch_options=batch_options)
+    fmt = detect_format(path) if format == "auto" else format
+    if fmt == "dataset":
+        from .folder import load_folder
+        return load_folder(path, mmap=mmap, batch_options=batch_options)
+    if fmt == "graph":
+        return load_graph_files([path], max_separation=max_separation, mmap=mmap,
+                                batch_options=batch_options)
+    if fmt == "md17":
+        return load_md17(path, max_separation=max_separation, batch_options=batch_options)
+    if fmt == "qm9":
+        return load_qm9(path, max_separation=max_separation, batch_options=batch_options)
+    raise DataError(f"format must be auto, dataset, graph, md17 or qm9; got {format!r}")

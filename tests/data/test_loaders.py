@@ -85,3 +85,38 @@ def test_missing_truncated_and_bad_files(tmp_path, md17_paths):
     np.savez(tmp_path / "type.npz", **bad)
     with pytest.raises(DataError, match="not an atomic number"):
         load_md17(tmp_path / "type.npz")
+
+
+def test_open_dataset_detects_every_format(tmp_path, md17_paths, qm9_paths):
+    from cgmolct.data.folder import save_folder
+    from cgmolct.data.loaders import detect_format, open_dataset
+
+    md = open_dataset(md17_paths["valid_128"])
+    assert md.metadata["name"] == "md17" and len(md) == 128
+    assert detect_format(qm9_paths["validset_128"]) == "qm9"
+    graph = md17_graph(md17_paths["valid_128"], frames=slice(0, 6))
+    graph.save(str(tmp_path / "ethanol.npz"))
+    from_graph = open_dataset(tmp_path / "ethanol.npz")
+    assert len(from_graph) == 6
+    np.testing.assert_allclose(from_graph.sample(4)["forces"], md.sample(4)["forces"])
+    save_folder(from_graph, tmp_path / "folder")
+    assert detect_format(tmp_path / "folder") == "dataset"
+    assert len(open_dataset(tmp_path / "folder")) == 6
+    np.savez(tmp_path / "odd.npz", a=np.zeros(3))
+    with pytest.raises(DataError, match=r"unknown npz layout with arrays \['a'\]"):
+        open_dataset(tmp_path / "odd.npz")
+    with pytest.raises(DataError, match="no such file"):
+        open_dataset(tmp_path / "missing.npz")
+
+
+def test_nan_frames_of_a_graph_are_named():
+    from topologies import CGGraph
+
+    from cgmolct.data.dataset import MolecularDataset
+
+    graph = CGGraph(np.full(5, 6), np.random.default_rng(0).normal(size=(4, 5, 3)))
+    graph.positions[2, 3, 0] = np.nan     # e.g. a memory-mapped graph file changed on disk
+    with pytest.raises(DataError, match="positions of frame 2, bead 3 is NaN"):
+        MolecularDataset.from_graphs(graph)
+    ok = MolecularDataset.from_graphs(graph, frames=[0, 1, 3])
+    assert len(ok) == 3

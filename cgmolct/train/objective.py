@@ -47,16 +47,23 @@ class _EnergySum(nn.Cell):
 
 
 class EnergyForcePredict(nn.Cell):
-    """Energy (B,) in kcal/mol and forces F = −∂E/∂R (B, N, 3) in kcal/mol/Å of an energy model."""
+    """Energy (B,) in kcal/mol and forces F = −∂E/∂R (B, N, 3) in kcal/mol/Å of an energy model.
 
-    def __init__(self, model):
+    With ``model_returns_forces`` the model is an energy wrapper returning (energy, forces)
+    (:class:`cgmolct.readouts.EnergyForceModel`); otherwise forces are differentiated here.
+    """
+
+    def __init__(self, model, model_returns_forces: bool = False):
         super().__init__(auto_prefix=False)
         self.model = model
+        self.returns_forces = bool(model_returns_forces)
         self.energy_sum = _EnergySum(model)
         self.grad = ops.GradOperation()
 
     def construct(self, types, positions, atom_mask, nbrs, nbr_mask, rel_nbrs, rel_codes, rel_mask):
         out = self.model(types, positions, atom_mask, nbrs, nbr_mask, rel_nbrs, rel_codes, rel_mask)
+        if self.returns_forces:
+            return _as_energy(out[0]), out[1]
         energy = _as_energy(first_output(out))
         grads = self.grad(self.energy_sum)(positions, types, atom_mask, nbrs, nbr_mask,
                                            rel_nbrs, rel_codes, rel_mask)
@@ -64,15 +71,19 @@ class EnergyForcePredict(nn.Cell):
 
 
 class OutputPredict(nn.Cell):
-    """The model's first output (energies or graph labels) in physical units."""
+    """The model's output (energies or graph labels) in physical units; with ``first`` only
+    the first element of a tuple output."""
 
-    def __init__(self, model):
+    def __init__(self, model, first: bool = True):
         super().__init__(auto_prefix=False)
         self.model = model
+        self.first = bool(first)
 
     def construct(self, types, positions, atom_mask, nbrs, nbr_mask, rel_nbrs, rel_codes, rel_mask):
         out = self.model(types, positions, atom_mask, nbrs, nbr_mask, rel_nbrs, rel_codes, rel_mask)
-        return first_output(out)
+        if self.first:
+            return first_output(out)
+        return out
 
 
 class EnergyForceObjective(nn.Cell):
@@ -80,9 +91,9 @@ class EnergyForceObjective(nn.Cell):
 
     TARGETS = (K.ENERGY, K.FORCES)
 
-    def __init__(self, model, loss: UnitFreeEnergyForceLoss):
+    def __init__(self, model, loss: UnitFreeEnergyForceLoss, model_returns_forces: bool = False):
         super().__init__(auto_prefix=False)
-        self.predict = EnergyForcePredict(model)
+        self.predict = EnergyForcePredict(model, model_returns_forces)
         self.loss = loss
 
     def construct(self, types, positions, atom_mask, nbrs, nbr_mask, rel_nbrs, rel_codes, rel_mask,

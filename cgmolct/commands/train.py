@@ -1,0 +1,56 @@
+"""``cgmolct train CONFIG [--resume | --overwrite]``: train a model from a JSON/YAML configuration.
+
+Exit codes: 0 trained (also when stopped by the wall-time budget, reported "not converged"),
+2 bad configuration/data (one line naming the key or file), 1 a run that failed.
+Kill it at any time; ``--resume`` continues exactly from the last checkpoint.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("train", help="train a model from a configuration file",
+                              description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("config", nargs="?", help="configuration file (.yaml/.yml or .json)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true",
+                      help="continue from OUTPUT/last.npz (weights, optimiser, epoch, batch, RNG)")
+    mode.add_argument("--overwrite", action="store_true",
+                      help="start again even if OUTPUT already holds a run")
+    p.add_argument("--output", "-o", help="override the configuration's output folder")
+    p.add_argument("--keys", action="store_true", help="print every configuration key and exit")
+    p.add_argument("--json", action="store_true", help="print the final summary as JSON")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
+    from ..train.config import load_config
+    from ..train.schema import describe
+
+    if args.keys:
+        print(describe())
+        return 0
+    if not args.config:
+        raise ConfigError("give a configuration file: cgmolct train CONFIG (keys: cgmolct train --keys)")
+    cfg = load_config(args.config)
+    if args.output:
+        from pathlib import Path
+
+        cfg["output"] = str(Path(args.output).resolve())
+    from ..train.metrics import format_metrics
+    from ..train.run import train
+
+    summary = train(cfg, resume=args.resume, overwrite=args.overwrite)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        print(f"cgmolct train: {summary['status']} after {summary['epochs']} epochs, "
+              f"{summary['steps']} steps, {summary['elapsed_s']:.0f} s; "
+              f"best epoch {summary['best_epoch']}; output in {summary['output']}")
+        if summary.get("test"):
+            print("test set (best model):\n" + format_metrics(summary["test"]))
+    return 0

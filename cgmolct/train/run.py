@@ -1,0 +1,380 @@
+"""From a validated configuration to a running :class:`~cgmolct.train.trainer.Trainer`.
+
+:func:`build_run` loads the data sets, fits the normalisation on the training split
+(scale, shift, per-type references by least squares; d_E and d_F of the unit-free loss),
+builds the model (paper presets or a registry spec), the objective and the trainer.
+:func:`train` adds resume / overwrite handling, the final test evaluation and the
+``summary.json`` record.  :func:`model_from_checkpoint` rebuilds a trained model.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+
+from ..errors import CheckpointError, ConfigError, DataError
+from .checkpoint import atomic_write_text, read_checkpoint
+
+__all__ = ["load_split_data", "build_model", "build_run", "train", "model_from_checkpoint",
+           "REPRESENTATION_PRESETS", "set_threads"]
+
+#: Names accepted by ``model.representation`` besides a registry spec.
+REPRESENTATION_PRESETS = ("EA1", "EA3", "NIU1", "NIU3", "NIU6", "SchNet3", "PhysNet")
+
+
+def set_threads(threads: Optional[int]) -> None:
+    """Limit MindSpore's CPU operator threads (``training.threads``)."""
+    if not threads:
+        return
+    import mindspore as ms
+
+    try:
+        ms.device_context.cpu.op_tuning.threads_num(int(threads))
+    except Exception:  # pragma: no cover - older/newer MindSpore without this knob
+        pass
+    try:
+        ms.runtime.dispatch_threads_num(max(int(threads), 1))
+    except Exception:  # pragma: no cover
+        pass
+
+
+def load_split_data(path: str, fmt: str, cutoff: Optional[float], limit: Optional[int] = None):
+    """Load one split as a :class:`cgmolct.data.dataset.MolecularDataset`."""
+    from ..data import loaders
+
+    options = {"cutoff": cutoff}
+    if fmt == "md17":
+        ds = loaders.load_md17(path, batch_options=options)
+    elif fmt == "qm9":
+        ds = loaders.load_qm9(path, batch_options=options)
+    elif fmt == "dataset":
+        from ..data import folder
+
+        ds = folder.load_folder(path).with_options(**options)
+    else:  # validated by the schema
+        raise ConfigError(f"data.format: unknown format {fmt!r}")
+    if limit is not None:
+        ds = ds.subset(np.arange(min(int(limit), len(ds))))
+    return ds
+
+
+class _FixedShape:
+    """Wrap a data set so every batch has the same bead/neighbour/relation capacities
+    (one compiled graph for the whole run)."""
+
+    def __init__(self, dataset, capacities: Dict[str, int]):
+        self.dataset = dataset
+        self.capacities = capacities
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def batch(self, indices):
+        out = self.dataset.batch(indices, **self.capacities)
+        for key in ("energy", "labels", "forces"):
+            if key in out:
+                out[key] = np.asarray(out[key], np.float32)
+        return out
+
+
+def _capacities(datasets, cutoff) -> Dict[str, int]:
+    bead = neigh = rel = 1
+    for ds in datasets:
+        for start in range(0, len(ds), 256):
+            b = ds.batch(np.arange(start, min(start + 256, len(ds))))
+            bead = max(bead, b["types"].shape[1])
+            neigh = max(neigh, int(b["neighbour_mask"].sum(-1).max()))
+            rel = max(rel, int(b["rel_mask"].sum(-1).max()))
+    return {"bead_capacity": bead, "neighbour_capacity": max(neigh, 1), "rel_capacity": max(rel, 1)}
+
+
+def build_model(cfg: Dict[str, Any], task: str, norms, label_names=(), atomwise=()):
+    """Build the trainable model of ``task`` from the ``model`` section and the statistics."""
+    from ..models import MolCT, PhysNet, SchNet, build
+    from ..readouts import EnergyForceModel, GraphReadout, NodeReadout
+    from .property_model import PropertyModel
+
+    m = cfg["model"]
+    rep = m["representation"]
+    overrides = {"dim": m["dim"]} if m["dim"] else {}
+    if isinstance(rep, dict):
+        representation = build(rep)
+    elif rep in ("EA1", "EA3", "NIU1", "NIU3", "NIU6"):
+        representation = MolCT.preset(rep, **overrides)
+    elif rep == "SchNet3":
+        representation = SchNet(n_interactions=3, **overrides)
+    elif rep == "PhysNet":
+        representation = PhysNet(**overrides)
+    else:
+        import difflib
+
+        close = difflib.get_close_matches(rep, REPRESENTATION_PRESETS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"model.representation: unknown preset {rep!r}{hint} "
+                          f"(presets: {', '.join(REPRESENTATION_PRESETS)}, or {{class:, config:}})")
+    dim = representation.dim
+    readout_kw = {"activation": m["activation"]}
+    if m["hidden"] is not None:
+        readout_kw["hidden"] = [int(h) for h in m["hidden"]]
+    if task in ("energy_forces", "energy"):
+        n = norms["energy"]
+        readout = NodeReadout(dim, 1, scale=n.scale, shift=n.shift,
+                              type_reference={t: v for t, v in n.type_ref.items()}, **readout_kw)
+        return EnergyForceModel(representation, readout)
+    names = list(label_names)
+    a_cols = [k for k, name in enumerate(names) if name in atomwise]
+    g_cols = [k for k, name in enumerate(names) if name not in atomwise]
+    node = graph = None
+    if a_cols:
+        refs: Dict[int, list] = {}
+        for j, k in enumerate(a_cols):
+            for t, v in norms[names[k]].type_ref.items():
+                refs.setdefault(int(t), [0.0] * len(a_cols))[j] = v
+        node = NodeReadout(dim, len(a_cols), scale=[norms[names[k]].scale for k in a_cols],
+                           shift=[norms[names[k]].shift for k in a_cols], type_reference=refs,
+                           **readout_kw)
+    if g_cols:
+        graph = GraphReadout(dim, pooling=m["pooling"], dim_out=len(g_cols),
+                             hidden=readout_kw.get("hidden", [dim // 2]), activation=m["activation"])
+    return PropertyModel(representation, node, graph, a_cols, g_cols,
+                         [norms[names[k]].scale for k in g_cols],
+                         [norms[names[k]].shift for k in g_cols])
+
+
+def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
+    """Data, statistics, model, objective and trainer for a validated configuration.
+
+    Returns
+    -------
+    trainer, info : Trainer, dict
+        ``info`` has the data sets, normalisations and the parameter count.
+    """
+    import mindspore as ms
+
+    from ..data.normalisation import fit_normalisation
+    from .losses import LabelLoss, PonderCost, UnitFreeEnergyForceLoss, EnergyLoss
+    from .objective import (EnergyForceObjective, EnergyForcePredict, EnergyObjective,
+                            LabelObjective, OutputPredict)
+    from .trainer import TrainOptions, Trainer
+
+    set_threads(cfg["training"]["threads"])
+    ms.set_seed(int(cfg["seed"]))
+    d, task = cfg["data"], cfg["task"]
+    train_ds = load_split_data(d["train"], d["format"], d["cutoff"], d["limit"])
+    valid_ds = load_split_data(d["valid"], d["format"], d["cutoff"])
+    label_names, label_units, atomwise = [], [], []
+    norms = {}
+    if task in ("energy_forces", "energy"):
+        if not train_ds.has("energy"):
+            raise DataError(f"{d['train']}: has no energies for task {task!r}")
+        if task == "energy_forces" and not train_ds.has("forces"):
+            raise DataError(f"{d['train']}: has no forces for task 'energy_forces'")
+        norms["energy"] = fit_normalisation(train_ds, "energy")
+    else:
+        all_names = list(train_ds.label_names)
+        if not all_names:
+            raise DataError(f"{d['train']}: has no graph labels for task 'labels'")
+        label_names = list(d["labels"] or all_names)
+        unknown = [n for n in label_names if n not in all_names]
+        if unknown:
+            raise ConfigError(f"data.labels: unknown label(s) {unknown}; the data has {all_names}")
+        modes = train_ds.metadata.get("label_modes") or ["graph"] * len(all_names)
+        wanted_atomwise = cfg["model"]["atomwise_labels"]
+        for name in label_names:
+            col = all_names.index(name)
+            mode = ("atomwise" if name in wanted_atomwise else "graph") if wanted_atomwise is not None \
+                else modes[col]
+            if mode == "atomwise":
+                atomwise.append(name)
+            norms[name] = fit_normalisation(train_ds, name, mode=mode,
+                                            type_ref=(mode == "atomwise"))
+            label_units.append(train_ds.label_units[col] if col < len(train_ds.label_units) else "")
+        columns = [all_names.index(n) for n in label_names]
+        if columns != list(range(len(all_names))):
+            train_ds = _LabelColumns(train_ds, columns)
+            valid_ds = _LabelColumns(valid_ds, columns)
+    caps = _capacities([train_ds, valid_ds], d["cutoff"])
+    train_data, valid_data = _FixedShape(train_ds, caps), _FixedShape(valid_ds, caps)
+
+    model = build_model(cfg, task, norms, label_names, atomwise)
+    lc = cfg["loss"]
+    if task == "energy_forces":
+        n = norms["energy"]
+        loss = UnitFreeEnergyForceLoss(lc["energy_weight"], lc["force_weight"], n.scale,
+                                       n.force_scale or 1.0)
+        objective = EnergyForceObjective(model, loss, model_returns_forces=True)
+        predict = EnergyForcePredict(model, model_returns_forces=True)
+        mean_n = float(np.mean(train_ds.n_beads()))
+        monitor = {"energy": (lc["energy_weight"], n.scale * mean_n),
+                   "forces": (lc["force_weight"], n.force_scale or 1.0)}
+    elif task == "energy":
+        n = norms["energy"]
+        objective = EnergyObjective(model, EnergyLoss(lc["kind"], per_bead=True), n.scale)
+        predict = OutputPredict(model, first=True)
+        monitor = {"energy": (1.0, n.scale)}
+    else:
+        weights = lc["label_weights"] or {}
+        unknown = [k for k in weights if k not in label_names]
+        if unknown:
+            raise ConfigError(f"loss.label_weights: unknown label(s) {unknown}; labels are {label_names}")
+        w = [float(weights.get(name, 1.0)) for name in label_names]
+        total = sum(w) or 1.0
+        w = [x / total for x in w]
+        scales = [norms[name].scale * (float(np.mean(train_ds.n_beads())) if name in atomwise else 1.0)
+                  for name in label_names]
+        ponder = PonderCost(lc["ponder_cost"]) if lc["ponder_cost"] > 0 else None
+        objective = LabelObjective(model, LabelLoss(scales, w, lc["kind"]), ponder)
+        predict = OutputPredict(model)
+        monitor = {name: (w[k], scales[k]) for k, name in enumerate(label_names)}
+    t = cfg["training"]
+    o = cfg["optimizer"]
+    options = TrainOptions(
+        batch_size=t["batch_size"], max_epochs=t["max_epochs"], max_steps=t["max_steps"],
+        max_time_s=t["max_time_s"], patience=t["patience"], validate_every=t["validate_every"],
+        checkpoint_every=t["checkpoint_every"], seed=int(cfg["seed"]), optimizer=o["name"],
+        lr=o["lr"], weight_decay=o["weight_decay"], schedule=o["schedule"], warmup=o["warmup"],
+        lr_min=o["lr_min"], plateau_factor=o["plateau_factor"],
+        plateau_patience=o["plateau_patience"], clip_grad=o["clip_grad"], nan_max=t["nan_max"],
+        nan_lr_factor=t["nan_lr_factor"], monitor=t["monitor"], progress=t["progress"])
+    from ..models import to_spec
+
+    meta = {"config": cfg, "model_spec": to_spec(model),
+            "normalisation": {k: v.to_dict() for k, v in norms.items()},
+            "capacities": caps}
+    trainer = Trainer(model, objective, predict, task, train_data, valid_data,
+                      output or cfg["output"], options, monitor_scales=monitor,
+                      label_names=label_names or None, label_units=label_units or None,
+                      export=_exporter(), meta=meta)
+    n_params = int(sum(int(np.prod(p.shape)) for p in model.trainable_params()))
+    return trainer, {"train": train_ds, "valid": valid_ds, "norms": norms, "n_params": n_params,
+                     "capacities": caps, "label_names": label_names, "label_units": label_units}
+
+
+class _LabelColumns:
+    """View of a data set whose ``labels`` keep only the chosen columns."""
+
+    def __init__(self, dataset, columns):
+        self.dataset, self.columns = dataset, list(columns)
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getattr__(self, name):
+        return getattr(self.dataset, name)
+
+    def batch(self, indices, **options):
+        out = self.dataset.batch(indices, **options)
+        if "labels" in out:
+            out["labels"] = out["labels"][:, self.columns]
+        return out
+
+
+def _exporter():
+    """``cgmolct.save`` when the library provides it (the best model is then a saved model)."""
+    import cgmolct
+
+    save = getattr(cgmolct, "save", None)
+    if save is None:
+        return None
+    return lambda model, folder: save(model, folder)
+
+
+def model_from_checkpoint(path) -> Tuple[Any, Dict[str, Any]]:
+    """Rebuild the trained model of a training checkpoint (``best.npz``/``last.npz``)."""
+    from ..models import build
+    from . import property_model  # noqa: F401  (registers PropertyModel)
+    from .step import set_params
+
+    meta, params, _ = read_checkpoint(Path(path))
+    spec = meta.get("model_spec")
+    if spec is None:
+        raise CheckpointError(f"{path}: checkpoint has no model specification")
+    model = build(spec)
+    set_params(model, params, str(path))
+    model.set_train(False)
+    return model, meta
+
+
+def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False) -> Dict[str, Any]:
+    """Run a configuration: resume from ``last.npz`` or start fresh; evaluate the test set.
+
+    Raises
+    ------
+    ConfigError
+        When the output folder already holds a run and neither ``resume`` nor ``overwrite``.
+    """
+    out = Path(cfg["output"])
+    last = out / "last.npz"
+    if last.exists() and not (resume or overwrite):
+        raise ConfigError(f"output folder {out} already holds a run (last.npz); pass --resume to "
+                          "continue it or --overwrite to start again")
+    if overwrite and out.exists() and not resume:
+        for name in ("last.npz", "best.npz", "log.csv", "history.json", "summary.json",
+                     "events.log", "test_metrics.json"):
+            if (out / name).exists():
+                (out / name).unlink()
+        if (out / "best_model").exists():
+            shutil.rmtree(out / "best_model")
+    trainer, info = build_run(cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "config.json", json.dumps(cfg, indent=2))
+    resumed_from = None
+    if resume and last.exists():
+        meta = trainer.load_checkpoint(last)
+        if meta.get("config", {}).get("data") != cfg["data"] or \
+                meta.get("config", {}).get("model") != cfg["model"]:
+            raise ConfigError(f"{last}: was written with other data/model settings than this "
+                              "configuration; resume with the original configuration")
+        resumed_from = {"epoch": trainer.state.epoch, "step": trainer.state.step,
+                        "batch": trainer.state.batch}
+    summary = trainer.fit()
+    summary.update({"n_params": info["n_params"], "resumed_from": resumed_from,
+                    "task": cfg["task"], "output": str(out)})
+    if cfg["data"]["test"] and (out / "best.npz").exists():
+        summary["test"] = evaluate_checkpoint(out / "best.npz", cfg["data"]["test"],
+                                              cfg["data"]["format"])
+        atomic_write_text(out / "test_metrics.json", json.dumps(summary["test"], indent=2))
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
+    return summary
+
+
+def evaluate_checkpoint(checkpoint, data_path, fmt: Optional[str] = None,
+                        batch_size: Optional[int] = None) -> Dict[str, Dict[str, float]]:
+    """MAE/RMSE per target of a training checkpoint on a data file, physical units."""
+    import mindspore as ms
+
+    from .metrics import evaluate
+    from .objective import EnergyForcePredict, OutputPredict
+
+    model, meta = model_from_checkpoint(checkpoint)
+    cfg = meta.get("config") or {}
+    data_cfg = cfg.get("data", {})
+    fmt = fmt or data_cfg.get("format")
+    if fmt is None:
+        raise ConfigError(f"{checkpoint}: give the data format (md17, qm9, dataset)")
+    ds = load_split_data(str(data_path), fmt, data_cfg.get("cutoff", 10.0))
+    task = meta["task"]
+    names = meta.get("label_names")
+    if task == "labels":
+        all_names = list(ds.label_names)
+        missing = [n for n in names or [] if n not in all_names]
+        if missing:
+            raise DataError(f"{data_path}: lacks the label(s) {missing} the model was trained on")
+        cols = [all_names.index(n) for n in names]
+        if cols != list(range(len(all_names))):
+            ds = _LabelColumns(ds, cols)
+    elif not ds.has("energy") or (task == "energy_forces" and not ds.has("forces")):
+        raise DataError(f"{data_path}: has no {'energies and forces' if task == 'energy_forces' else 'energies'}")
+    caps = _capacities([ds], data_cfg.get("cutoff", 10.0))
+    data = _FixedShape(ds, caps)
+    if task == "energy_forces":
+        predict = EnergyForcePredict(model, model_returns_forces=True)
+    else:
+        predict = OutputPredict(model, first=True)
+    bs = batch_size or meta.get("options", {}).get("batch_size", 32)
+    return evaluate(ms.jit(predict.construct), data, task, min(bs, len(ds)), names,
+                    meta.get("label_units"))

@@ -13,3 +13,21 @@ __all__ = [
     "__version__", "CgmolctError", "InputError", "ConfigError", "DataError", "ModelError",
     "CheckpointError", "TrainingError", "SimulationError", "TopologyError",
 ]
+
+
+# --- models: save / load / predict (lazy, so that ``import cgmolct`` never loads MindSpore)
+_LAZY = {
+    "save": ("cgmolct.io.checkpoint", "save_model"),
+    "load": ("cgmolct.io.checkpoint", "load_model"),
+    "predict": ("cgmolct.predict", "predict"),
+}
+__all__ += list(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'cgmolct' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Masked multi-head attention of each node over its own list of keys.
+r"""Masked multi-head attention of each node over its own list of keys.
 
 Every node i has its own keys ``(K, F)``; the weights are a *soft-masked* softmax
 

@@ -14,6 +14,7 @@ class SmoothCutoff(nn.Cell):
     r"""Polynomial cutoff :math:`f(x) = 1 - 6x^5 + 15x^4 - 10x^3`, :math:`x = r / r_\mathrm{cut}`.
 
     Value, first and second derivative vanish at the cutoff; f = 0 for r >= r_cut.
+    Evaluated as ``y^3 (10 - 15 y + 6 y^2)`` with ``y = 1 - x`` (the same polynomial).
 
     Returns
     -------
@@ -27,9 +28,9 @@ class SmoothCutoff(nn.Cell):
         self.r_cut = float(r_cut)
 
     def construct(self, distances):
-        x = ops.clamp(distances / self.r_cut, 0.0, 1.0)
-        x3 = x * x * x
-        return 1.0 - x3 * (10.0 - 15.0 * x + 6.0 * x * x)
+        # 1 - S(x) = S(1 - x) for the smoothstep S: accurate (and >= 0) near the cutoff
+        y = 1.0 - ops.clamp(distances / self.r_cut, 0.0, 1.0)
+        return y * y * y * (10.0 - 15.0 * y + 6.0 * y * y)
 
 
 class CosineCutoff(nn.Cell):

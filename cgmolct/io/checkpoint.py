@@ -1,0 +1,210 @@
+"""The saved-model format: a folder with ``model.json`` and ``weights.ckpt``.
+
+``model.json`` (format ``cgmolct-model``, version :data:`FORMAT_VERSION`) holds the model
+specification (class names and constructor arguments, nested; see
+:mod:`cgmolct.models.registry`), the normalisation of node readouts, the units, the
+vocabulary and relation-code versions, the library version, user metadata (mapping name,
+priors ...) and the SHA-256 and size of ``weights.ckpt``, a MindSpore checkpoint
+(protobuf, no pickle).  Loading rebuilds the model from registered classes only.
+
+Writes are atomic: the folder is written under a temporary name and renamed into place.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import CheckpointError
+from ..units import UNITS
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SUPPORTED_VERSIONS", "save_model", "load_model",
+           "read_model_info", "MODEL_JSON", "WEIGHTS_FILE"]
+
+FORMAT_NAME = "cgmolct-model"
+FORMAT_VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+MODEL_JSON = "model.json"
+WEIGHTS_FILE = "weights.ckpt"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _normalisation(model) -> Dict[str, Any]:
+    """Scale/shift/type references of every node readout inside ``model`` (by cell name)."""
+    from ..readouts.node import NodeReadout
+
+    out = {}
+    for name, cell in model.cells_and_names():
+        if isinstance(cell, NodeReadout):
+            cfg = cell.get_config()
+            out[name or "readout"] = {k: cfg[k] for k in ("scale", "shift", "type_reference")}
+    return out
+
+
+def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
+    """Save ``model`` (a registered cgmolct cell) into the folder ``path``, atomically.
+
+    Parameters
+    ----------
+    model : mindspore.nn.Cell
+        MolCT, SchNet, PhysNet, a readout or an :class:`~cgmolct.readouts.EnergyForceModel`.
+    path : str or Path
+        Target folder; an existing saved model there is replaced, anything else is refused.
+    metadata : dict, optional
+        JSON-serialisable extras (mapping name, priors, training info).
+
+    Returns
+    -------
+    str
+        The folder written.
+    """
+    import mindspore as ms
+    from topologies.relations import RELATION_VERSION
+    from topologies.vocabulary import VOCABULARY_VERSION
+
+    from ..models.registry import to_spec
+
+    path = Path(path)
+    if path.exists() and not (path.is_dir() and (path / MODEL_JSON).exists()):
+        raise CheckpointError(f"{path} exists and is not a saved cgmolct model; refusing to overwrite it")
+    spec = to_spec(model)
+    try:
+        meta_text = json.dumps(metadata or {})
+    except TypeError as exc:
+        raise CheckpointError(f"metadata must be JSON-serialisable: {exc}") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        weights = tmp / WEIGHTS_FILE
+        ms.save_checkpoint(model, str(weights))
+        info = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "library_version": __version__,
+            "model": spec,
+            "normalisation": _normalisation(model),
+            "units": dict(UNITS),
+            "vocabulary_version": VOCABULARY_VERSION,
+            "relation_version": RELATION_VERSION,
+            "metadata": json.loads(meta_text),
+            "weights": {"file": WEIGHTS_FILE, "sha256": _sha256(weights),
+                        "bytes": weights.stat().st_size,
+                        "n_parameters": int(sum(np.prod(p.shape) for p in model.get_parameters()))},
+        }
+        (tmp / MODEL_JSON).write_text(json.dumps(info, indent=2))
+        old = None
+        if path.exists():
+            old = path.with_name(f".{path.name}.old-{os.getpid()}")
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return str(path)
+
+
+def read_model_info(path) -> Dict[str, Any]:
+    """Read and check ``model.json`` of a saved model (no weights loaded)."""
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"{path}: no saved model there")
+    js = path / MODEL_JSON if path.is_dir() else path
+    if not js.is_file():
+        raise CheckpointError(f"{path}: not a saved cgmolct model (no {MODEL_JSON})")
+    try:
+        info = json.loads(js.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{js}: corrupt or truncated JSON ({exc})") from None
+    if not isinstance(info, dict) or info.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{js}: not a cgmolct model file (format {info.get('format') if isinstance(info, dict) else None!r})")
+    version = info.get("format_version")
+    if version not in SUPPORTED_VERSIONS:
+        raise CheckpointError(f"{js}: format version {version!r} is not supported by cgmolct "
+                              f"{__version__} (supported: {SUPPORTED_VERSIONS})")
+    for key in ("model", "weights"):
+        if key not in info:
+            raise CheckpointError(f"{js}: missing entry {key!r}")
+    return info
+
+
+def load_model(path, *, strict_versions: bool = True):
+    """Rebuild a saved model from the folder ``path`` (no pickle, no user code).
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder written by :func:`save_model`.
+    strict_versions : bool
+        Refuse a model saved with another vocabulary or relation-code version (default).
+
+    Returns
+    -------
+    mindspore.nn.Cell
+        The model in inference mode (``set_train(False)``); ``model.saved_info`` holds the
+        JSON record (metadata, normalisation, units).
+
+    Raises
+    ------
+    CheckpointError
+        Missing, corrupt, truncated or unknown-version files, weights that do not match the
+        model's parameters.
+    """
+    import mindspore as ms
+    from topologies.relations import RELATION_VERSION
+    from topologies.vocabulary import VOCABULARY_VERSION
+
+    from ..models.registry import build
+
+    path = Path(path)
+    info = read_model_info(path)
+    folder = path if path.is_dir() else path.parent
+    if strict_versions:
+        for key, ours in (("vocabulary_version", VOCABULARY_VERSION),
+                          ("relation_version", RELATION_VERSION)):
+            if str(info.get(key)) != str(ours):
+                raise CheckpointError(f"{folder}: saved with {key} {info.get(key)!r}; this "
+                                      f"installation has {ours!r}")
+    weights = folder / str(info["weights"].get("file", WEIGHTS_FILE))
+    if not weights.is_file():
+        raise CheckpointError(f"{folder}: weights file {weights.name} is missing")
+    size = weights.stat().st_size
+    if size != info["weights"].get("bytes"):
+        raise CheckpointError(f"{weights}: {size} bytes; expected {info['weights'].get('bytes')} "
+                              "(truncated or replaced)")
+    if _sha256(weights) != info["weights"].get("sha256"):
+        raise CheckpointError(f"{weights}: checksum mismatch (corrupt or replaced)")
+    model = build(info["model"])
+    try:
+        params = ms.load_checkpoint(str(weights))
+    except Exception as exc:  # MindSpore raises ValueError/RuntimeError on bad files
+        raise CheckpointError(f"{weights}: cannot read the checkpoint ({type(exc).__name__}: {exc})") from None
+    own = {p.name: p for p in model.get_parameters()}
+    missing = sorted(set(own) - set(params))
+    extra = sorted(set(params) - set(own))
+    if missing or extra:
+        raise CheckpointError(f"{weights}: parameters do not match the model "
+                              f"(missing {missing[:5]}, unexpected {extra[:5]})")
+    for name, p in own.items():
+        if tuple(params[name].shape) != tuple(p.shape):
+            raise CheckpointError(f"{weights}: parameter {name} has shape {tuple(params[name].shape)}; "
+                                  f"the model expects {tuple(p.shape)}")
+    ms.load_param_into_net(model, params, strict_load=True)
+    model.set_train(False)
+    model.saved_info = info
+    return model

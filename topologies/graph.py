@@ -319,9 +319,11 @@ class CGGraph:
         chains = []
         for c in np.unique(self.chain_index):
             sel = self.chain_index == c
+            poly = sel & self.polymer
             chains.append({"chain_id": str(self.chain_ids[sel][0]), "n_beads": int(sel.sum()),
-                           "n_segments": int(len(np.unique(self.segment_index[sel]))),
-                           "polymer": bool(self.polymer[sel].any())})
+                           "n_polymer_beads": int(poly.sum()),
+                           "n_segments": int(len(np.unique(self.segment_index[poly]))),
+                           "n_other_molecules": int(len(np.unique(self.molecule_index[sel & ~self.polymer])))})
         ids, counts = np.unique(self.types, return_counts=True)
         return {
             "n_beads": self.n_beads,

@@ -1,0 +1,200 @@
+"""Per-atom tables pulled out of an MDAnalysis AtomGroup once (plain numpy arrays).
+
+:func:`atom_table` reads names, residues, chains, elements and masses; :func:`drop_altlocs`
+keeps the highest-occupancy alternate location of each atom; :func:`drop_duplicates` removes
+repeated atoms; :func:`hydrogen_parents` attaches each hydrogen to its heavy atom.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List
+
+import numpy as np
+
+from .elements import MASSES
+from .vocabulary import ELEMENTS
+
+__all__ = ["AtomTable", "atom_table", "drop_altlocs", "drop_duplicates", "hydrogen_parents",
+           "residue_label"]
+
+_SYMBOL_TO_Z = {s.upper(): z for z, s in enumerate(ELEMENTS, start=1)}
+_COMMON_BY_MASS = ((1, 1.008), (6, 12.011), (7, 14.007), (8, 15.999), (9, 18.998), (11, 22.990),
+                   (12, 24.305), (15, 30.974), (16, 32.06), (17, 35.45), (19, 39.098), (20, 40.078),
+                   (26, 55.845), (29, 63.546), (30, 65.38), (34, 78.971), (35, 79.904), (53, 126.90))
+_TWO_LETTER = {"CL", "BR", "NA", "MG", "ZN", "FE", "CA", "LI", "MN", "CU", "CO", "NI", "SE", "CD",
+               "RB", "CS", "SR", "BA", "AL", "SI", "AG", "AU", "HG", "PT", "PB", "SN", "KR", "XE", "AR", "NE", "HE"}
+
+
+@dataclass
+class AtomTable:
+    """Plain arrays describing the atoms of a selection (row k ↔ ``index[k]`` in the Universe)."""
+    index: np.ndarray          # (n,) int64 atom index in the Universe
+    names: np.ndarray          # (n,) str
+    resnames: np.ndarray       # (n,) str
+    resids: np.ndarray         # (n,) int64
+    icodes: np.ndarray         # (n,) str
+    chains: np.ndarray         # (n,) str  chain id (or segment id)
+    residue_key: np.ndarray    # (n,) int64 residue number in file order
+    elements: np.ndarray       # (n,) int64 atomic numbers (0 unknown)
+    masses: np.ndarray         # (n,) float64 amu
+    altlocs: np.ndarray        # (n,) str
+    occupancies: np.ndarray    # (n,) float64
+    notes: List[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def subset(self, keep: np.ndarray) -> "AtomTable":
+        """Rows ``keep`` (bool mask or indices) of every array."""
+        return AtomTable(**{k: (v[keep] if isinstance(v, np.ndarray) else v)
+                            for k, v in self.__dict__.items()})
+
+
+def _attr(group, name, default):
+    try:
+        return np.asarray(getattr(group, name))
+    except Exception:  # MDAnalysis NoDataError
+        return np.asarray(default)
+
+
+def _guess_element(name: str, resname: str, mass: float) -> int:
+    if mass and mass > 0.5:
+        for z, m in _COMMON_BY_MASS:
+            if abs(m - mass) < 0.1:
+                return z
+    letters = "".join(ch for ch in str(name).upper() if ch.isalpha())
+    if not letters:
+        return 0
+    if letters[:2] in _TWO_LETTER and (letters == resname.strip().upper() or len(letters) == 2 and
+                                       letters[:2] not in ("CA", "CD", "NE", "HG", "CO")):
+        return _SYMBOL_TO_Z[letters[:2]]
+    return _SYMBOL_TO_Z.get(letters[0], 0)
+
+
+def atom_table(group) -> AtomTable:
+    """Read an MDAnalysis AtomGroup into an :class:`AtomTable`."""
+    n = group.n_atoms
+    names = _attr(group, "names", [""] * n).astype(str)
+    resnames = _attr(group, "resnames", ["UNK"] * n).astype(str)
+    resids = _attr(group, "resids", np.ones(n)).astype(np.int64)
+    icodes = _attr(group, "icodes", [""] * n).astype(str)
+    chain = _attr(group, "chainIDs", [""] * n).astype(str)
+    segids = _attr(group, "segids", [""] * n).astype(str)
+    use_seg = np.char.strip(chain) == ""
+    if use_seg.any():
+        seg = np.where(np.isin(segids, ("SYSTEM", "")), "", segids)
+        chain = np.where(use_seg, seg, chain)
+    chain = np.char.strip(chain)
+    resindices = _attr(group, "resindices", np.zeros(n)).astype(np.int64)
+    altlocs = np.char.strip(_attr(group, "altLocs", [""] * n).astype(str))
+    occ = _attr(group, "occupancies", np.ones(n)).astype(np.float64)
+    masses = _attr(group, "masses", np.zeros(n)).astype(np.float64)
+    raw_el = np.char.upper(np.char.strip(_attr(group, "elements", [""] * n).astype(str)))
+    elements = np.array([_SYMBOL_TO_Z.get(e, 0) for e in raw_el], dtype=np.int64)
+    missing = np.flatnonzero(elements == 0)
+    for k in missing:
+        elements[k] = _guess_element(names[k], resnames[k], masses[k])
+    bad_mass = (masses <= 0) | ~np.isfinite(masses)
+    masses = np.where(bad_mass & (elements > 0), MASSES[np.clip(elements, 0, 118)], masses)
+    # residue key: consecutive numbering of residues in file order
+    _, key = np.unique(resindices, return_inverse=True)
+    return AtomTable(np.asarray(group.indices, dtype=np.int64), names, resnames, resids, icodes,
+                     chain, key.astype(np.int64), elements, masses, altlocs, occ)
+
+
+def residue_label(t: AtomTable, row: int) -> str:
+    """``LYS 57 (chain A)`` for the residue of atom row ``row``."""
+    ic = t.icodes[row].strip()
+    chain = f" (chain {t.chains[row]})" if t.chains[row] else ""
+    return f"{t.resnames[row].strip()} {t.resids[row]}{ic}{chain}"
+
+
+def drop_altlocs(t: AtomTable, label: str, min_warn: float = 1.0) -> AtomTable:
+    """Keep, per (residue, atom name), the alternate location of highest occupancy.
+
+    Ties keep the first altloc in the file.  One warning per residue names the dropped
+    altloc(s) and the occupancies.
+    """
+    has = t.altlocs != ""
+    if not has.any():
+        return t
+    keep = np.ones(len(t), dtype=bool)
+    rows = np.flatnonzero(has)
+    groups = {}
+    for r in rows:
+        groups.setdefault((t.residue_key[r], t.names[r]), []).append(r)
+    dropped_by_res = {}
+    for (_, _name), members in groups.items():
+        if len(members) < 2:
+            continue
+        best = max(members, key=lambda r: (t.occupancies[r], -r))
+        for r in members:
+            if r != best:
+                keep[r] = False
+                dropped_by_res.setdefault(t.residue_key[r], []).append((r, best))
+    notes = list(t.notes)
+    for _, pairs in dropped_by_res.items():
+        r0, best = pairs[0]
+        alts = sorted({t.altlocs[r] for r, _ in pairs})
+        occ = ", ".join(f"{o:.2f}" for o in sorted({float(t.occupancies[r]) for r, _ in pairs}))
+        notes.append(f"{label}: altloc {', '.join(alts)} of {residue_label(t, r0)} dropped "
+                     f"(occupancy {occ} < {t.occupancies[best]:.2f} of altloc {t.altlocs[best]})")
+    out = t.subset(keep)
+    out.notes = notes
+    return out
+
+
+def drop_duplicates(t: AtomTable, label: str) -> AtomTable:
+    """Remove atoms that repeat the (residue, atom name) of an earlier atom, with a warning."""
+    seen = {}
+    keep = np.ones(len(t), dtype=bool)
+    dup_res = {}
+    for r in range(len(t)):
+        k = (t.residue_key[r], t.names[r])
+        if k in seen:
+            keep[r] = False
+            dup_res.setdefault(t.residue_key[r], []).append(r)
+        else:
+            seen[k] = r
+    if keep.all():
+        return t
+    notes = list(t.notes)
+    for _, rows in dup_res.items():
+        names = ", ".join(sorted({t.names[r] for r in rows}))
+        notes.append(f"{label}: duplicate atom(s) {names} in {residue_label(t, rows[0])} dropped "
+                     "(the first copy is kept)")
+    out = t.subset(keep)
+    out.notes = notes
+    return out
+
+
+def hydrogen_parents(t: AtomTable, positions: np.ndarray, bonds: np.ndarray = None) -> np.ndarray:
+    """Row of the heavy atom each hydrogen belongs to (-1 for heavy atoms / lone hydrogens).
+
+    Uses the file's bonds when a hydrogen has a bond to a heavy atom, otherwise the nearest
+    heavy atom of the same residue (frame 0 positions, Å).
+    """
+    from scipy.spatial import cKDTree
+
+    n = len(t)
+    parent = np.full(n, -1, dtype=np.int64)
+    is_h = t.elements == 1
+    heavy = np.flatnonzero(~is_h)
+    if not is_h.any() or len(heavy) == 0:
+        return parent
+    if bonds is not None and len(bonds):
+        b = np.asarray(bonds, dtype=np.int64)
+        for a, c in ((b[:, 0], b[:, 1]), (b[:, 1], b[:, 0])):
+            m = is_h[a] & ~is_h[c]
+            parent[a[m]] = c[m]
+    todo = np.flatnonzero(is_h & (parent < 0))
+    if len(todo):
+        tree = cKDTree(positions[heavy])
+        k = min(8, len(heavy))
+        _, nn = tree.query(positions[todo], k=k)
+        nn = np.asarray(nn).reshape(len(todo), k)
+        cand = heavy[nn]
+        same = t.residue_key[cand] == t.residue_key[todo][:, None]
+        first = np.where(same.any(axis=1), same.argmax(axis=1), 0)
+        parent[todo] = cand[np.arange(len(todo)), first]
+    return parent

@@ -1,0 +1,356 @@
+"""``build_graph``: a CGGraph from a structure (+ trajectory) file at a chosen resolution.
+
+Steps: read (MDAnalysis, errors translated, :mod:`topologies.io`) → select → drop altlocs
+and duplicate atoms → classify residues (:mod:`topologies.residues`) → drop water and ions
+(unless kept) → read frames of the kept atoms → make molecules whole
+(:mod:`topologies.pbc`) → chains, segments, breaks (:mod:`topologies.chains`) → map each
+residue (:mod:`topologies.mappings`) → bonds → mapping operator applied to every frame.
+Every recoverable problem is a :class:`~topologies.errors.TopologyWarning` and a line in
+``provenance["warnings"]``; with ``strict=True`` the problems that drop atoms raise instead.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from . import io as _io
+from .atoms import atom_table, drop_altlocs, drop_duplicates, hydrogen_parents, residue_label
+from .chains import assign_segments
+from .chemistry import chemical_bonds
+from .errors import MappingError, SelectionError, StructureFileError, TopologyError, TopologyWarning
+from .graph import CGGraph
+from .mappings import (Residue, ResidueBeads, map_atoms, map_cap, map_nucleic_residue,
+                       map_protein_residue, map_water, resolve_mapping, weights_for)
+from .operator import MappingOperator
+from .pbc import make_whole
+from .relations import BOND_TYPES
+from .residues import classify_residue, normalise_atom_name
+from .vocabulary import element_type
+
+__all__ = ["build_graph"]
+
+_POLYMER_KINDS = ("protein", "cap", "nucleic")
+
+
+class _Notes:
+    """Collects warnings; raises instead in strict mode for the ones marked ``strict``."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.items: List[str] = []
+
+    def add(self, text: str, *, strict_error: Optional[type] = None) -> None:
+        if self.strict and strict_error is not None:
+            raise strict_error(text + " (strict mode: stopping here)")
+        if text not in self.items:
+            self.items.append(text)
+
+
+def _label_of(source) -> str:
+    if isinstance(source, (str, Path)):
+        return Path(source).name
+    return type(source).__name__
+
+
+def _select(universe, source, selection: Optional[str], label: str):
+    import MDAnalysis as mda
+
+    group = source if isinstance(source, mda.core.groups.AtomGroup) else universe.atoms
+    if selection:
+        try:
+            group = group.select_atoms(selection)
+        except Exception as exc:  # MDAnalysis SelectionError / ValueError
+            raise SelectionError(f"{label}: invalid selection {selection!r}: "
+                                 f"{' '.join(str(exc).split())}") from None
+        if group.n_atoms == 0:
+            raise SelectionError(f"{label}: selection {selection!r} selects no atom")
+    if group.n_atoms == 0:
+        raise StructureFileError(f"{label}: the file contains no atoms")
+    return group
+
+
+def _residues(t, label: str) -> List[Residue]:
+    out: List[Residue] = []
+    starts = np.flatnonzero(np.r_[True, t.residue_key[1:] != t.residue_key[:-1]])
+    ends = np.r_[starts[1:], len(t)]
+    for s, e in zip(starts, ends):
+        rows = np.arange(s, e)
+        names = [normalise_atom_name(n) for n in t.names[s:e]]
+        by_name: Dict[str, int] = {}
+        for n, r in zip(names, rows):
+            by_name.setdefault(n, int(r))
+        info = classify_residue(t.resnames[s], names)
+        out.append(Residue(int(t.residue_key[s]), rows, str(t.resnames[s]).strip(), int(t.resids[s]),
+                           str(t.icodes[s]).strip(), str(t.chains[s]), info, residue_label(t, s), by_name))
+    return out
+
+
+def _where(path_label: str, source, res: Residue) -> str:
+    line = _io.pdb_line_of(source, res.chain, res.resid, res.icode) if isinstance(source, (str, Path)) else None
+    return f"{path_label}, line {line}" if line else path_label
+
+
+def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] = "auto",
+                selection: Optional[str] = None, strict: bool = False, keep_water: bool = False,
+                keep_ions: bool = False, frames: Optional[slice] = None, unwrap: bool = True,
+                topology_format: Optional[str] = None) -> CGGraph:
+    """Build a :class:`~topologies.graph.CGGraph` from a structure (+ trajectory).
+
+    Parameters
+    ----------
+    source : path, MDAnalysis Universe or AtomGroup
+        Any topology MDAnalysis reads (PDB, PSF, GRO, PRMTOP, TPR, mol2, XYZ, ...) or
+        PDBx/mmCIF (read with Biopython).
+    trajectory : path or list of paths, optional
+        DCD, XTC, TRR, NetCDF, multi-model PDB ...  Forces present in the trajectory (TRR,
+        NetCDF) are mapped and converted from kJ/mol/Å to kcal/mol/Å.
+    mapping : str or dict
+        ``auto``, ``ca``, ``cacb``, ``backbone``, ``nucleic-3``, ``nucleic-1``, ``heavy``,
+        ``all-atom`` or a dict per family (see :mod:`topologies.mappings`).
+    selection : str, optional
+        MDAnalysis selection applied first (``"protein and not resid 57"``).
+    strict : bool
+        Raise on problems that drop atoms (residues missing key atoms, duplicate atoms)
+        instead of warning.
+    keep_water, keep_ions : bool
+        Keep waters (one bead each in CG maps) and monatomic ions (dropped by default).
+    frames : slice, optional
+        Frames of the trajectory to read (default all).
+    unwrap : bool
+        Make molecules whole across periodic boundaries before mapping (when a box exists).
+    topology_format : str, optional
+        MDAnalysis format name when the file extension is not telling.
+
+    Returns
+    -------
+    CGGraph
+        Positions in Å, forces in kcal/mol/Å (or None), with the mapping operator (atom
+        indices of the source Universe) and provenance including every warning.
+
+    Raises
+    ------
+    StructureFileError, SelectionError, MappingError
+        (all :class:`~topologies.errors.TopologyError`) naming the file and residue.
+    """
+    label = _label_of(source)
+    notes = _Notes(strict)
+    universe, io_notes = _io.open_universe(source, trajectory, topology_format=topology_format)
+    for n in io_notes:
+        notes.add(n)
+    group = _select(universe, source, selection, label)
+    table = atom_table(group)
+    table = drop_altlocs(table, label)
+    before = len(table.notes)
+    table = drop_duplicates(table, label)
+    for k, n in enumerate(table.notes):
+        notes.add(n, strict_error=StructureFileError if k >= before else None)
+
+    residues = _residues(table, label)
+    for res in residues:
+        if res.info.note:
+            notes.add(f"{label}: {res.label}: {res.info.note}")
+    dropped = {"water": 0, "ion": 0}
+    kept_res = []
+    for res in residues:
+        kind = res.info.kind
+        if (kind == "water" and not keep_water) or (kind == "ion" and not keep_ions):
+            dropped[kind] += 1
+            continue
+        kept_res.append(res)
+    if not kept_res:
+        what = " and ".join(k for k, v in dropped.items() if v) or "nothing"
+        raise SelectionError(f"{label}: only {what} left after dropping waters and ions; "
+                             "use keep_water/keep_ions (--keep-water/--keep-ions) or another selection")
+    if dropped["water"] or dropped["ion"]:
+        notes.add(f"{label}: dropped {dropped['water']} water and {dropped['ion']} ion residues "
+                  "(keep them with keep_water/keep_ions)")
+
+    keep_rows = np.concatenate([r.rows for r in kept_res])
+    table = table.subset(keep_rows)
+    # re-index residues onto the new rows
+    residues = _residues(table, label)
+
+    traj_label = (", ".join(Path(t).name for t in ([trajectory] if isinstance(trajectory, (str, Path))
+                                                   else list(trajectory)))
+                  if trajectory is not None else label)
+    positions, forces, box, frame_notes = _io.read_frames(universe, table.index, path_label=traj_label,
+                                                          frames=frames)
+    for n in frame_notes:
+        notes.add(n)
+    if len(positions) == 0:
+        raise StructureFileError(f"{traj_label}: no frames to read")
+
+    polymer_res = [r.info.kind in _POLYMER_KINDS for r in residues]
+    if unwrap and box is not None:
+        chain_mol = {}
+        mol_key = np.empty(len(table), dtype=np.int64)
+        for res, is_poly in zip(residues, polymer_res):
+            key = ("chain", res.chain) if is_poly else ("res", res.key)
+            mol_key[res.rows] = chain_mol.setdefault(key, len(chain_mol))
+        positions = make_whole(positions, box, table.residue_key, mol_key)
+    pos0 = positions[0].astype(np.float64)
+
+    # chemical bonds (used for hydrogen parents and atom-level beads)
+    schemes = resolve_mapping(mapping, has_polymer=any(polymer_res))
+    parent = hydrogen_parents(table, pos0, None)
+    for res in residues:
+        res.hydrogens = table.elements[res.rows] == 1
+        res.parent = parent[res.rows]
+
+    poly_list = [r for r, p in zip(residues, polymer_res) if p]
+    chain_of, segment_of, position_of, chain_ids, chain_notes = assign_segments(poly_list, pos0, label)
+    for n in chain_notes:
+        notes.add(n)
+    poly_info = {id(r): (c, s, p) for r, c, s, p in zip(poly_list, chain_of, segment_of, position_of)}
+
+    beads = []                 # (Bead, residue, chain, segment, position, polymer, molecule)
+    bonds: List[tuple] = []
+    atom_level_rows: List[np.ndarray] = []
+    prev_link = {}             # segment -> (tail bead global index, chain position)
+    n_segments = max(segment_of) + 1 if segment_of else 0
+    next_segment = n_segments
+    molecule_of_chain = {}
+    next_molecule = 0
+    chain_index_of = {c: k for k, c in enumerate(chain_ids)}
+    skipped = 0
+    for res in residues:
+        kind = res.info.kind
+        is_poly = kind in _POLYMER_KINDS
+        if is_poly:
+            chain, segment, position = poly_info[id(res)]
+            family = "protein" if kind in ("protein", "cap") else "nucleic"
+            scheme = schemes[family]
+            if chain not in molecule_of_chain:
+                molecule_of_chain[chain] = next_molecule
+                next_molecule += 1
+            molecule = molecule_of_chain[chain]
+        else:
+            if res.chain not in chain_index_of:
+                chain_index_of[res.chain] = len(chain_index_of)
+                chain_ids.append(res.chain)
+            chain, segment, position = chain_index_of[res.chain], next_segment, 0
+            next_segment += 1
+            molecule = next_molecule
+            next_molecule += 1
+            scheme = schemes["other"]
+        try:
+            if scheme in ("heavy", "all-atom"):
+                if kind == "water" and schemes["other"] != "all-atom" and scheme != "all-atom":
+                    rb = map_water(res)
+                else:
+                    rb = map_atoms(res, scheme, table.elements, table.names)
+                    atom_level_rows.append(res.rows)
+            elif kind == "cap":
+                rb = map_cap(res, scheme)
+            elif kind == "protein":
+                rb = map_protein_residue(res, scheme)
+            elif kind == "nucleic":
+                rb = map_nucleic_residue(res, scheme)
+            else:  # pragma: no cover - resolve_mapping only gives the schemes above
+                raise MappingError(f"no mapping for residue {res.label}")
+        except MappingError as exc:
+            where = _where(label, source, res)
+            hint = (f"drop the residue with --select \"not resid {res.resid}\"" +
+                    (f" or choose another mapping than {scheme}" if scheme != "ca" else ""))
+            if strict:
+                raise MappingError(f"{where}: {exc}. {hint[0].upper() + hint[1:]}, or run without "
+                                   "--strict to skip it with a warning.") from None
+            notes.add(f"{where}: {exc}; residue skipped ({scheme} map)")
+            skipped += 1
+            continue
+        if rb is None or not rb.beads:
+            continue
+        offset = len(beads)
+        for bead in rb.beads:
+            beads.append((bead, res, chain, segment, position, is_poly, molecule))
+        for a, b, t in rb.bonds:
+            bonds.append((offset + a, offset + b, t))
+        if is_poly and rb.head is not None:
+            link = prev_link.get(segment)
+            if link is not None and position - link[1] == 1:
+                bonds.append((link[0], offset + rb.head, BOND_TYPES["backbone"]))
+            elif link is not None:
+                notes.add(f"{label}: no sequence bond to {res.label}: the residue before it was skipped")
+            prev_link[segment] = (offset + rb.tail, position)
+    if not beads:
+        raise MappingError(f"{label}: no bead could be built with mapping {mapping!r} "
+                           f"({skipped} residues skipped; see the warnings)")
+
+    n_beads = len(beads)
+    n_rows = len(table)
+    a2b = np.full(n_rows, -1, dtype=np.int64)
+    pw = np.zeros(n_rows)
+    fw = np.zeros(n_rows)
+    hyd = table.elements == 1
+    for k, (bead, *_rest) in enumerate(beads):
+        m, p, f = weights_for(bead, table.masses, hyd)
+        clash = m[a2b[m] >= 0]
+        if len(clash):  # pragma: no cover - guarded by construction
+            raise MappingError(f"atom {table.names[clash[0]]} of {residue_label(table, clash[0])} "
+                               "is in two beads")
+        a2b[m], pw[m], fw[m] = k, p, f
+    rules = [b[0].rule for b in beads]
+    op_rows = MappingOperator(a2b, pw, fw, rules, "rows", n_beads=n_beads)
+    bead_pos = op_rows.map_positions(positions)
+    bead_forces = op_rows.map_forces(forces) if forces is not None else None
+
+    # chemical bonds between atom-level beads
+    if atom_level_rows:
+        rows = np.concatenate(atom_level_rows)
+        pairs, types, chem_notes = chemical_bonds(universe, table.index[rows], table.elements[rows], pos0[rows])
+        for n in chem_notes:
+            notes.add(f"{label}: {n}")
+        if len(pairs):
+            ba, bb = a2b[rows[pairs[:, 0]]], a2b[rows[pairs[:, 1]]]
+            ok = (ba >= 0) & (bb >= 0) & (ba != bb)
+            bonds.extend(zip(ba[ok].tolist(), bb[ok].tolist(), types[ok].tolist()))
+
+    n_univ = universe.atoms.n_atoms
+    full = np.full(n_univ, -1, dtype=np.int64)
+    full_pw, full_fw = np.zeros(n_univ), np.zeros(n_univ)
+    full[table.index], full_pw[table.index], full_fw[table.index] = a2b, op_rows.position_weights, fw
+    mapping_name = mapping if isinstance(mapping, str) else "custom"
+    operator = MappingOperator(full, full_pw, full_fw, rules, mapping_name, n_beads=n_beads, normalise=False)
+
+    masses = np.bincount(a2b[a2b >= 0], weights=table.masses[a2b >= 0], minlength=n_beads)
+    bond_arr = np.array([(a, b) for a, b, _ in bonds], dtype=np.int64).reshape(-1, 2)
+    btypes = np.array([t for _, _, t in bonds], dtype=np.int64)
+    if len(bond_arr):  # one type per pair: the first (CG bonds come before chemical ones)
+        canon = np.sort(bond_arr, axis=1)
+        _, first = np.unique(canon, axis=0, return_index=True)
+        first = np.sort(first)
+        bond_arr, btypes = canon[first], btypes[first]
+
+    for n in notes.items:
+        warnings.warn(n, TopologyWarning, stacklevel=2)
+    provenance = {
+        "source": str(source) if isinstance(source, (str, Path)) else label,
+        "trajectory": ([str(t) for t in trajectory] if isinstance(trajectory, (list, tuple))
+                       else (str(trajectory) if trajectory is not None else None)),
+        "mapping": mapping_name,
+        "mapping_schemes": schemes,
+        "selection": selection,
+        "strict": bool(strict),
+        "unwrapped": bool(unwrap and box is not None),
+        "n_source_atoms": int(n_univ),
+        "n_mapped_atoms": int((a2b >= 0).sum()),
+        "warnings": list(notes.items),
+    }
+    return CGGraph(
+        np.array([b[0].type for b in beads], dtype=np.int32), bead_pos,
+        names=np.array([b[0].name for b in beads], dtype=str),
+        residue_names=np.array([b[1].resname for b in beads], dtype=str),
+        residue_ids=np.array([b[1].resid for b in beads], dtype=np.int64),
+        insertion_codes=np.array([b[1].icode for b in beads], dtype=str),
+        chain_ids=np.array([b[1].chain for b in beads], dtype=str),
+        masses=masses.astype(np.float32),
+        bonds=bond_arr, bond_types=btypes,
+        chain_index=np.array([b[2] for b in beads], dtype=np.int64),
+        segment_index=np.array([b[3] for b in beads], dtype=np.int64),
+        chain_position=np.array([b[4] for b in beads], dtype=np.int64),
+        polymer=np.array([b[5] for b in beads], dtype=bool),
+        molecule_index=np.array([b[6] for b in beads], dtype=np.int64),
+        forces=bead_forces, box=box, mapping=operator, provenance=provenance)

@@ -1,0 +1,407 @@
+"""Reading structure and trajectory files with MDAnalysis, translating every failure.
+
+:func:`open_universe` returns an ``MDAnalysis.Universe`` for a topology (+ trajectory) and
+the list of meaningful warnings MDAnalysis raised, or raises
+:class:`~topologies.errors.StructureFileError` naming the file and, where it can be found,
+the line that is wrong.  PDBx/mmCIF files (which MDAnalysis reads only with gemmi) are read
+with Biopython's permissive parser.  :func:`read_frames` reads positions, forces
+(converted from MDAnalysis' kJ/mol/Å to kcal/mol/Å) and boxes of an atom subset.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .errors import StructureFileError
+
+__all__ = ["open_universe", "read_frames", "pdb_line_of", "KJ_TO_KCAL", "TEXT_FORMATS", "MMCIF_SUFFIXES"]
+
+#: kJ → kcal.
+KJ_TO_KCAL = 1.0 / 4.184
+TEXT_FORMATS = {".pdb", ".ent", ".gro", ".mol2", ".xyz", ".psf", ".crd", ".pqr", ".pdbqt",
+                ".cif", ".pdbx", ".mmcif", ".top", ".prmtop", ".parm7", ".itp"}
+MMCIF_SUFFIXES = {".cif", ".pdbx", ".mmcif"}
+_NOISE = ("Element information is missing", "Unknown element", "Failed to guess the mass",
+          "Unknown masses are set to 0.0", "No coordinate reader found", "Guessed all Masses",
+          "Found no information for attr", "Found missing chainIDs", "Supplied AtomGroup was missing",
+          "Reader has no dt information", "DCDReader currently makes independent timesteps",
+          "formal charge field", "deprecated", "attribute will not be populated", "Constructed a Universe with")
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2"):
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _open_text(path: Path):
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", errors="strict")
+    if path.name.lower().endswith(".bz2"):
+        import bz2
+        return bz2.open(path, "rt", errors="strict")
+    return open(path, "r", errors="strict")
+
+
+def _check_file(path: Path, role: str) -> None:
+    if not path.exists():
+        raise StructureFileError(f"{path}: {role} file not found")
+    if path.is_dir():
+        raise StructureFileError(f"{path}: {role} is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise StructureFileError(f"{path}: {role} file is empty")
+    if _suffix(path) in TEXT_FORMATS:
+        try:
+            with _open_text(path) as fh:
+                head = fh.read(65536)
+        except (UnicodeDecodeError, OSError, EOFError) as exc:
+            raise StructureFileError(f"{path}: {role} file is not a readable text "
+                                     f"{_suffix(path)[1:].upper()} file (binary or corrupt data: {exc})") from None
+        if "\x00" in head:
+            raise StructureFileError(f"{path}: {role} file contains binary data; expected a text "
+                                     f"{_suffix(path)[1:].upper()} file")
+        if not head.strip():
+            raise StructureFileError(f"{path}: {role} file contains only blank lines")
+
+
+def _pdb_models(path: Path) -> None:
+    """Check that every MODEL of a PDB has the same number of atoms."""
+    counts: List[Tuple[int, int, int]] = []  # (model number, n_atoms, line of MODEL)
+    current = None
+    with _open_text(path) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            rec = line[:6]
+            if rec.startswith("MODEL"):
+                try:
+                    number = int(line[10:14].strip() or line[6:].split()[0])
+                except (ValueError, IndexError):
+                    number = len(counts) + 1
+                current = [number, 0, lineno]
+                counts.append(current)
+            elif rec in ("ATOM  ", "HETATM") and current is not None:
+                current[1] += 1
+    if len(counts) > 1:
+        first = counts[0]
+        for number, n, lineno in counts[1:]:
+            if n != first[1]:
+                raise StructureFileError(
+                    f"{path}, line {lineno}: MODEL {number} has {n} atoms but MODEL {first[0]} has "
+                    f"{first[1]}; models can be read as frames only when their atoms agree "
+                    "(split the file, or keep one model)")
+
+
+def _bad_pdb_line(path: Path) -> Optional[str]:
+    with _open_text(path) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if line[:6] in ("ATOM  ", "HETATM"):
+                where = f"{path}, line {lineno}"
+                who = f"atom {line[12:16].strip()!r} of {line[17:20].strip()} {line[22:27].strip()}"
+                if len(line.rstrip("\n")) < 54:
+                    return f"{where}: truncated ATOM record ({who}): coordinates need columns 31-54"
+                for col, (a, b) in zip("xyz", ((30, 38), (38, 46), (46, 54))):
+                    text = line[a:b]
+                    try:
+                        value = float(text)
+                    except ValueError:
+                        return f"{where}: {col} coordinate {text.strip()!r} of {who} is not a number"
+                    if not np.isfinite(value):
+                        return f"{where}: {col} coordinate of {who} is {text.strip()} (not a finite number)"
+    return None
+
+
+def _bad_gro_line(path: Path) -> Optional[str]:
+    with _open_text(path) as fh:
+        lines = fh.read().splitlines()
+    if len(lines) < 3:
+        return f"{path}: a GRO file needs a title, an atom count and a box line; it has {len(lines)} lines"
+    try:
+        n = int(lines[1].strip())
+    except ValueError:
+        return f"{path}, line 2: the atom count {lines[1].strip()!r} is not an integer"
+    if len(lines) < n + 3:
+        return f"{path}: declares {n} atoms but has only {max(len(lines) - 3, 0)} atom lines (truncated)"
+    for k in range(n):
+        line = lines[2 + k]
+        who = f"atom {line[10:15].strip()!r} of residue {line[5:10].strip()} {line[0:5].strip()}"
+        if len(line) < 44:
+            return f"{path}, line {k + 3}: truncated atom line ({who})"
+        for col, (a, b) in zip("xyz", ((20, 28), (28, 36), (36, 44))):
+            try:
+                value = float(line[a:b])
+            except ValueError:
+                return f"{path}, line {k + 3}: {col} coordinate {line[a:b].strip()!r} of {who} is not a number"
+            if not np.isfinite(value):
+                return f"{path}, line {k + 3}: {col} coordinate of {who} is not a finite number"
+    return None
+
+
+def _locate(path: Path) -> Optional[str]:
+    try:
+        if _suffix(path) in (".pdb", ".ent"):
+            return _bad_pdb_line(path)
+        if _suffix(path) == ".gro":
+            return _bad_gro_line(path)
+    except (OSError, UnicodeDecodeError, EOFError):
+        return None
+    return None
+
+
+def _read_mmcif(path: Path):
+    """Universe from a PDBx/mmCIF file via Biopython (highest-occupancy altlocs kept)."""
+    import MDAnalysis as mda
+    from Bio.PDB.MMCIFParser import MMCIFParser
+    from Bio.PDB.PDBExceptions import PDBConstructionWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PDBConstructionWarning)
+        try:
+            with _open_text(path) as fh:
+                structure = MMCIFParser(QUIET=True).get_structure(path.stem, fh)
+        except Exception as exc:  # Biopython raises many types on bad input
+            raise StructureFileError(f"{path}: cannot be read as PDBx/mmCIF: {exc}") from None
+    models = list(structure)
+    if not models:
+        raise StructureFileError(f"{path}: PDBx/mmCIF file has no atoms")
+    records = []
+    for chain in models[0]:
+        for res in chain:
+            het, resid, icode = res.id
+            for atom in res:
+                records.append((atom.get_name(), res.get_resname(), resid, icode.strip(), chain.id,
+                                (atom.element or "").strip().capitalize(), atom.get_occupancy() or 1.0,
+                                atom.get_full_id()))
+    if not records:
+        raise StructureFileError(f"{path}: PDBx/mmCIF file has no atoms")
+    coords = []
+    keys = [r[7][2:] for r in records]
+    for number, model in enumerate(models):
+        index = {}
+        for chain in model:
+            for res in chain:
+                for atom in res:
+                    index[atom.get_full_id()[2:]] = atom.coord
+        missing = [k for k in keys if k not in index]
+        if missing or len(index) != len(keys):
+            raise StructureFileError(f"{path}: model {model.serial_num} has {len(index)} atoms but model "
+                                     f"{models[0].serial_num} has {len(keys)}; models can be frames only "
+                                     "when their atoms agree")
+        coords.append(np.array([index[k] for k in keys], dtype=np.float32))
+    res_keys, res_of_atom = [], []
+    for r in records:
+        key = (r[4], r[2], r[3], r[1])
+        if not res_keys or res_keys[-1] != key:
+            res_keys.append(key)
+        res_of_atom.append(len(res_keys) - 1)
+    seg_ids = list(dict.fromkeys(k[0] for k in res_keys))
+    seg_of_res = [seg_ids.index(k[0]) for k in res_keys]
+    u = mda.Universe.empty(len(records), n_residues=len(res_keys), n_segments=len(seg_ids),
+                           atom_resindex=res_of_atom, residue_segindex=seg_of_res, trajectory=True)
+    u.add_TopologyAttr("names", [r[0] for r in records])
+    u.add_TopologyAttr("elements", [r[5] for r in records])
+    u.add_TopologyAttr("occupancies", [r[6] for r in records])
+    u.add_TopologyAttr("chainIDs", [r[4] for r in records])
+    u.add_TopologyAttr("resnames", [k[3] for k in res_keys])
+    u.add_TopologyAttr("resids", [k[1] for k in res_keys])
+    u.add_TopologyAttr("icodes", [k[2] for k in res_keys])
+    u.add_TopologyAttr("segids", seg_ids)
+    from MDAnalysis.coordinates.memory import MemoryReader
+    u.load_new(np.stack(coords), format=MemoryReader)
+    return u
+
+
+def _describe(path) -> str:
+    return str(path)
+
+
+def open_universe(source, trajectory: Union[None, str, Path, Sequence] = None, *,
+                  topology_format: Optional[str] = None):
+    """Open ``source`` (+ ``trajectory``) as an MDAnalysis Universe.
+
+    Parameters
+    ----------
+    source : path, Universe or AtomGroup
+        Topology/structure file (PDB, PDBx/mmCIF, PSF, GRO, PRMTOP, TPR, mol2, XYZ, ...).
+    trajectory : path or list of paths, optional
+        DCD, XTC, TRR, NetCDF, multi-model PDB ... (several files are read in sequence).
+    topology_format : str, optional
+        MDAnalysis format name when the extension is not telling.
+
+    Returns
+    -------
+    (universe, warnings): ``warnings`` is a list of str, the meaningful MDAnalysis warnings
+    prefixed with the file name.
+
+    Raises
+    ------
+    StructureFileError
+        Missing/empty/binary/truncated file, unknown format, non-numeric coordinates,
+        inconsistent models, trajectory with another atom count, no coordinates at all.
+    """
+    import MDAnalysis as mda
+
+    if isinstance(source, mda.Universe):
+        return source, []
+    if isinstance(source, mda.core.groups.AtomGroup):
+        return source.universe, []
+    path = Path(source)
+    _check_file(path, "structure")
+    trajs: List[Path] = []
+    if trajectory is not None:
+        items = [trajectory] if isinstance(trajectory, (str, os.PathLike)) else list(trajectory)
+        trajs = [Path(t) for t in items]
+        for t in trajs:
+            _check_file(t, "trajectory")
+    if _suffix(path) in (".pdb", ".ent"):
+        _pdb_models(path)
+    for t in trajs:
+        if _suffix(t) in (".pdb", ".ent"):
+            _pdb_models(t)
+
+    caught: List[warnings.WarningMessage] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if _suffix(path) in MMCIF_SUFFIXES and topology_format is None:
+                u = _read_mmcif(path)
+                if trajs:
+                    u.load_new([str(t) for t in trajs] if len(trajs) > 1 else str(trajs[0]))
+            else:
+                args = [str(path)] + [str(t) for t in trajs]
+                kwargs = {"topology_format": topology_format} if topology_format else {}
+                u = mda.Universe(*args, **kwargs)
+        except StructureFileError:
+            raise
+        except FileNotFoundError as exc:
+            raise StructureFileError(f"{exc.filename or path}: file not found") from None
+        except Exception as exc:  # MDAnalysis raises ValueError/OSError/IndexError/... on bad input
+            raise _translate(exc, path, trajs) from None
+    try:
+        u.trajectory
+    except AttributeError:
+        raise StructureFileError(f"{path}: the file holds a topology without coordinates; give a "
+                                 "coordinate or trajectory file too (e.g. a PDB, DCD or XTC)") from None
+    return u, _meaningful(caught, path)
+
+
+def _translate(exc: Exception, path: Path, trajs: List[Path]) -> StructureFileError:
+    msg = " ".join(str(exc).split())
+    if "same number of atoms" in msg or "number of atoms" in msg.lower() and trajs:
+        m = re.search(r"Topology number of atoms (\d+).*?N\S* atoms:?\s*(\d+)", str(exc), re.S)
+        detail = f" ({m.group(1)} atoms in the topology, {m.group(2)} in the trajectory)" if m else ""
+        return StructureFileError(f"{', '.join(map(str, trajs))}: trajectory does not match topology "
+                                  f"{path}{detail}; both must hold the same atoms in the same order")
+    if "isn't a valid topology format" in msg or "Cannot find an appropriate" in msg or "Unknown format" in msg:
+        bad = next((t for t in trajs if str(t) in msg), path)
+        return StructureFileError(f"{bad}: unknown or unsupported file format "
+                                  f"{_suffix(bad) or '(no extension)'}; use PDB, PDBx/mmCIF, PSF, GRO, "
+                                  "PRMTOP, TPR, mol2 or XYZ for structures and DCD, XTC, TRR, NetCDF "
+                                  "or PDB for trajectories")
+    for t in trajs:
+        if str(t) in msg or isinstance(exc, (OSError, EOFError)) and _suffix(t) not in TEXT_FORMATS:
+            return StructureFileError(f"{t}: trajectory cannot be read ({msg}); is it truncated or "
+                                      "of another format?")
+    located = _locate(path)
+    if located:
+        return StructureFileError(located)
+    return StructureFileError(f"{path}: cannot be read ({type(exc).__name__}: {msg[:300]})")
+
+
+def _meaningful(caught, path: Path) -> List[str]:
+    out: List[str] = []
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            continue
+        text = " ".join(str(w.message).split())
+        if any(noise.lower() in text.lower() for noise in _NOISE):
+            continue
+        line = f"{path.name}: {text}"
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def read_frames(universe, atom_indices: np.ndarray, *, path_label: str = "trajectory",
+                frames: Optional[slice] = None):
+    """Positions, forces and boxes of ``atom_indices`` over the trajectory.
+
+    Returns
+    -------
+    positions : (n_frames, n, 3) float32, Å
+    forces : (n_frames, n, 3) float32 kcal/mol/Å, or None (when any frame has none)
+    box : (n_frames, 6) float32 or None (when any frame has no box)
+    notes : list of str (warnings)
+
+    Raises
+    ------
+    StructureFileError
+        A frame cannot be read or holds NaN/inf coordinates (frame and atom named).
+    """
+    traj = universe.trajectory
+    idx = np.asarray(atom_indices, dtype=np.int64)
+    selected = range(len(traj))[frames] if frames is not None else range(len(traj))
+    n_frames = len(selected)
+    pos = np.empty((n_frames, len(idx), 3), dtype=np.float32)
+    forces = np.empty((n_frames, len(idx), 3), dtype=np.float32)
+    box = np.zeros((n_frames, 6), dtype=np.float32)
+    has_forces, has_box = True, True
+    notes: List[str] = []
+    try:
+        for k, frame in enumerate(selected):
+            ts = traj[frame]
+            pos[k] = ts.positions[idx]
+            if has_forces:
+                if ts.has_forces:
+                    forces[k] = ts.forces[idx] * KJ_TO_KCAL
+                else:
+                    if k > 0:
+                        notes.append(f"{path_label}: frame {frame} has no forces; forces dropped")
+                    has_forces = False
+            dims = ts.dimensions
+            if dims is None or not np.all(np.asarray(dims)[:3] > 0):
+                has_box = False
+            elif has_box:
+                box[k] = dims
+    except StructureFileError:
+        raise
+    except Exception as exc:
+        raise StructureFileError(f"{path_label}: frame {k} cannot be read "
+                                 f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                                 "the file may be truncated") from None
+    finite = np.isfinite(pos)
+    if not finite.all():
+        f, a, _ = np.argwhere(~finite)[0]
+        raise StructureFileError(f"{path_label}: frame {int(selected[f])}, atom {int(idx[a]) + 1}: "
+                                 "coordinate is NaN or infinite")
+    if has_forces and not np.all(np.isfinite(forces)):
+        f, a, _ = np.argwhere(~np.isfinite(forces))[0]
+        raise StructureFileError(f"{path_label}: frame {int(selected[f])}, atom {int(idx[a]) + 1}: "
+                                 "force is NaN or infinite")
+    return pos, (forces if has_forces else None), (box if has_box else None), notes
+
+
+def pdb_line_of(path, chain: str, resid: int, icode: str = "") -> Optional[int]:
+    """Line number (1-based) of the first ATOM/HETATM record of a residue in a PDB file."""
+    path = Path(path)
+    if _suffix(path) not in (".pdb", ".ent"):
+        return None
+    try:
+        with _open_text(path) as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if line[:6] in ("ATOM  ", "HETATM"):
+                    try:
+                        rid = int(line[22:26])
+                    except ValueError:
+                        continue
+                    if rid == int(resid) and line[26:27].strip() == icode.strip() and \
+                            (not chain or line[21:22].strip() == chain.strip()):
+                        return lineno
+    except (OSError, UnicodeDecodeError, EOFError):
+        return None
+    return None

@@ -114,3 +114,29 @@ def test_inconsistent_arrays_are_data_errors():
     arrays["system_types"][2] = 0
     with pytest.raises(DataError, match=r"system_types\[2\] = 0"):
         MolecularDataset(arrays)
+
+
+def test_write_folder_streams_saved_graphs(tmp_path):
+    from cgmolct.data.folder import write_folder
+
+    rng = np.random.default_rng(5)
+    graphs, paths = [], []
+    for k, n in enumerate((6, 11, 4)):
+        g = CGGraph(rng.choice([1, 6, 8], n), rng.normal(size=(7, n, 3)) * 3,
+                    forces=rng.normal(size=(7, n, 3)), energies=rng.normal(size=7),
+                    labels={"gap": rng.normal(size=7), "dip": rng.normal(size=(7, 3))})
+        graphs.append(g)
+        paths.append(g.save(str(tmp_path / f"g{k}")))       # folders: memory-mappable frames
+    out = write_folder(paths, tmp_path / "set", frames=slice(1, 6), chunk_frames=2)
+    streamed = load_folder(out, mmap=True)
+    direct = MolecularDataset.from_graphs(graphs, frames=slice(1, 6))
+    assert len(streamed) == len(direct) == 15
+    assert streamed.label_names == direct.label_names == ["dip[0]", "dip[1]", "dip[2]", "gap"]
+    for i in range(15):
+        a, b = direct.sample(i), streamed.sample(i)
+        for key in ("types", "positions", "forces", "labels", "rel_pairs", "rel_codes"):
+            np.testing.assert_array_equal(a[key], b[key])
+        assert a["energy"] == b["energy"] and a["frame"] == b["frame"]
+    with pytest.raises(DataError, match="cannot load the graph"):
+        write_folder([tmp_path / "nothing"], tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()

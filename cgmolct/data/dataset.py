@@ -58,6 +58,18 @@ def _offsets(sizes: Sequence[int]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.asarray(sizes, dtype=np.int64))]).astype(np.int64)
 
 
+def _rows(offsets: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(offsets[m], offsets[m + 1])`` for m in ``index`` (vectorised)."""
+    index = np.asarray(index, np.int64)
+    starts = offsets[index]
+    lengths = offsets[index + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return np.repeat(starts - first, lengths) + np.arange(total, dtype=np.int64)
+
+
 class MolecularDataset:
     """Frames of molecular systems with targets; iterate samples or make padded batches.
 
@@ -94,6 +106,7 @@ class MolecularDataset:
             raise DataError(f"sample index out of range [0, {total})")
         self.batch_options = dict(_DEFAULT_BATCH if batch_options is None else batch_options)
         self._rel_cache: Dict[int, tuple] = {}
+        self._contacts_at: Optional[np.ndarray] = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -336,6 +349,13 @@ class MolecularDataset:
             self._rel_cache[system] = (self.system_types(system), pairs, codes, edge)
         return self._rel_cache[system]
 
+    def _contact_offsets(self) -> np.ndarray:
+        if self._contacts_at is None:
+            a = self.arrays
+            sizes = np.diff(np.asarray(a["edge_offsets"]))[np.asarray(a["sample_system"])]
+            self._contacts_at = _offsets(sizes)
+        return self._contacts_at
+
     def sample(self, i: int) -> Dict[str, Any]:
         """Sample ``i`` of the view as a dict (see :mod:`cgmolct.data.batch`)."""
         if not -len(self) <= int(i) < len(self):
@@ -359,8 +379,7 @@ class MolecularDataset:
         if edge is not None:
             out["pairs"], out["pair_codes"] = edge
             if "contacts" in a:
-                sizes = np.diff(a["edge_offsets"])
-                start = int(sizes[a["sample_system"][:m]].sum()) if m else 0
+                start = int(self._contact_offsets()[m])
                 out["contacts"] = np.asarray(a["contacts"][start:start + len(edge[0])])
         return out
 
@@ -412,14 +431,27 @@ class MolecularDataset:
             out["labels"] = np.asarray(a["labels"])[self.index].astype(np.float64)
         return out
 
-    def type_counts(self, n_types: int = 256) -> np.ndarray:
-        """(M', n_types) number of beads of each type in each sample of the view."""
-        counts = np.zeros((self.n_systems, n_types), np.int64)
-        o = self.arrays["system_offsets"]
-        types = np.asarray(self.arrays["system_types"])
+    def type_counts(self) -> tuple:
+        """Bead counts per type of each sample of the view.
+
+        Returns
+        -------
+        types : (T,) int
+            The bead types present in the data set, sorted.
+        counts : (M', T) int64
+            ``counts[m, t]`` beads of type ``types[t]`` in sample m.
+        """
+        o = np.asarray(self.arrays["system_offsets"])
+        all_types = np.asarray(self.arrays["system_types"])
+        types, inverse = np.unique(all_types, return_inverse=True)
+        per_system = np.zeros((self.n_systems, len(types)), np.int64)
         sys_of_bead = np.repeat(np.arange(self.n_systems), np.diff(o))
-        np.add.at(counts, (sys_of_bead, types), 1)
-        return counts[np.asarray(self.arrays["sample_system"])[self.index]]
+        np.add.at(per_system, (sys_of_bead, inverse.reshape(-1)), 1)
+        return types, per_system[np.asarray(self.arrays["sample_system"])[self.index]]
+
+    def bead_rows(self) -> np.ndarray:
+        """(sum of n_beads,) rows of ``positions``/``forces`` that belong to the view."""
+        return _rows(np.asarray(self.arrays["sample_offsets"]), self.index)
 
     def materialise(self) -> Dict[str, np.ndarray]:
         """Arrays holding exactly the samples of the view (copies; used to save a subset)."""
@@ -432,9 +464,8 @@ class MolecularDataset:
         idx = self.index
         out["sample_system"] = np.asarray(a["sample_system"])[idx]
         out["sample_frame"] = np.asarray(a["sample_frame"])[idx]
-        so = a["sample_offsets"]
-        rows = np.concatenate([np.arange(so[m], so[m + 1]) for m in idx]) if len(idx) \
-            else np.zeros(0, np.int64)
+        so = np.asarray(a["sample_offsets"])
+        rows = _rows(so, idx)
         out["sample_offsets"] = _offsets(np.diff(so)[idx])
         out["positions"] = np.asarray(a["positions"])[rows].reshape(-1, 3)
         if "forces" in a:
@@ -443,10 +474,7 @@ class MolecularDataset:
             if k in a:
                 out[k] = np.asarray(a[k])[idx]
         if "contacts" in a:
-            sizes = np.diff(a["edge_offsets"])[np.asarray(a["sample_system"])]
-            co = _offsets(sizes)
-            out["contacts"] = np.concatenate([np.asarray(a["contacts"][co[m]:co[m + 1]])
-                                              for m in idx]) if len(idx) else np.zeros(0, np.float32)
+            out["contacts"] = np.asarray(a["contacts"])[_rows(self._contact_offsets(), idx)]
         return out
 
     def __repr__(self) -> str:

@@ -187,17 +187,15 @@ def fit_normalisation(dataset, target: str = "energy", *, mode: Optional[str] = 
         raise DataError(f"mode must be one of {_MODES}, got {mode!r}")
     if len(y) == 0:
         raise DataError("cannot fit a normalisation on an empty data set")
-    counts = dataset.type_counts()
+    present, counts = dataset.type_counts()
     n = counts.sum(1).astype(np.float64)
     if type_ref is True:
-        refs = fit_type_references(counts, y)
+        refs = {int(present[t]): v for t, v in fit_type_references(counts, y).items()}
     elif type_ref is False or type_ref is None:
         refs = {}
     else:
         refs = {int(k): float(v) for k, v in dict(type_ref).items()}
-    table = np.zeros(counts.shape[1])
-    for t, v in refs.items():
-        table[t] = v
+    table = np.array([refs.get(int(t), 0.0) for t in present])
     resid = y - counts @ table
     per = resid / n if mode == "atomwise" else resid
     shift = float(per.mean())
@@ -212,11 +210,8 @@ def fit_normalisation(dataset, target: str = "energy", *, mode: Optional[str] = 
 
 
 def _rms_forces(dataset) -> float:
-    a = dataset.arrays
-    so = a["sample_offsets"]
-    total, count = 0.0, 0
-    for m in dataset.index[:100000]:
-        f = np.asarray(a["forces"][so[m]:so[m + 1]], np.float64)
-        total += float((f ** 2).sum())
-        count += f.size
-    return float(np.sqrt(total / max(count, 1)))
+    rows = dataset.bead_rows()
+    if len(rows) == 0:
+        return 0.0
+    f = np.asarray(dataset.arrays["forces"])[rows].astype(np.float64)
+    return float(np.sqrt((f ** 2).mean()))

@@ -140,3 +140,20 @@ def test_write_folder_streams_saved_graphs(tmp_path):
     with pytest.raises(DataError, match="cannot load the graph"):
         write_folder([tmp_path / "nothing"], tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
+
+
+def test_contacts_survive_subset_and_folder(tmp_path):
+    rng = np.random.default_rng(6)
+    graphs, pairs, contacts = [], [], []
+    for n in (5, 9):
+        graphs.append(CGGraph(np.full(n, 6), rng.normal(size=(4, n, 3))))
+        p = np.array([[0, n - 1], [1, 2], [0, 3]])
+        pairs.append(p)
+        contacts.append(rng.integers(0, 2, (4, len(p))).astype(np.float32))
+    ds = MolecularDataset.from_graphs(graphs, pairs=pairs, contacts=contacts)
+    view = ds.subset([6, 1, 4])                         # (graph 1, frame 2), (0, 1), (1, 0)
+    back = load_folder(save_folder(view, tmp_path / "c"))
+    for k, (g, f) in enumerate([(1, 2), (0, 1), (1, 0)]):
+        np.testing.assert_array_equal(back.sample(k)["contacts"], contacts[g][f])
+        np.testing.assert_array_equal(back.sample(k)["pairs"], pairs[g])
+        np.testing.assert_array_equal(view.sample(k)["contacts"], contacts[g][f])

@@ -176,8 +176,9 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     traj_label = (", ".join(Path(t).name for t in ([trajectory] if isinstance(trajectory, (str, Path))
                                                    else list(trajectory)))
                   if trajectory is not None else label)
+    single = source if trajectory is None and isinstance(source, (str, Path)) else None
     positions, forces, box, frame_notes = _io.read_frames(universe, table.index, path_label=traj_label,
-                                                          frames=frames)
+                                                          frames=frames, source_path=single)
     for n in frame_notes:
         notes.add(n)
     if len(positions) == 0:

@@ -265,6 +265,24 @@ def open_universe(source, trajectory: Union[None, str, Path, Sequence] = None, *
             _pdb_models(t)
 
     caught: List[warnings.WarningMessage] = []
+    import gc
+    import sys
+    hook = sys.unraisablehook
+    # MDAnalysis readers that fail half-way print "Exception ignored in __del__" tracebacks
+    # when collected; silence those while opening (the failure itself is raised below)
+    sys.unraisablehook = lambda *_: None
+    try:
+        return _open(path, trajs, topology_format, caught)
+    except BaseException:
+        gc.collect()
+        raise
+    finally:
+        sys.unraisablehook = hook
+
+
+def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught):
+    import MDAnalysis as mda
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -328,7 +346,7 @@ def _meaningful(caught, path: Path) -> List[str]:
 
 
 def read_frames(universe, atom_indices: np.ndarray, *, path_label: str = "trajectory",
-                frames: Optional[slice] = None):
+                frames: Optional[slice] = None, source_path=None):
     """Positions, forces and boxes of ``atom_indices`` over the trajectory.
 
     Returns
@@ -377,7 +395,12 @@ def read_frames(universe, atom_indices: np.ndarray, *, path_label: str = "trajec
     finite = np.isfinite(pos)
     if not finite.all():
         f, a, _ = np.argwhere(~finite)[0]
-        raise StructureFileError(f"{path_label}: frame {int(selected[f])}, atom {int(idx[a]) + 1}: "
+        located = _locate(Path(source_path)) if source_path is not None else None
+        if located:
+            raise StructureFileError(located)
+        atom = universe.atoms[int(idx[a])]
+        who = f"atom {atom.name} of {getattr(atom, 'resname', '?')} {getattr(atom, 'resid', '?')}"
+        raise StructureFileError(f"{path_label}: frame {int(selected[f])}, atom {int(idx[a]) + 1} ({who}): "
                                  "coordinate is NaN or infinite")
     if has_forces and not np.all(np.isfinite(forces)):
         f, a, _ = np.argwhere(~np.isfinite(forces))[0]
@@ -400,7 +423,7 @@ def pdb_line_of(path, chain: str, resid: int, icode: str = "") -> Optional[int]:
                     except ValueError:
                         continue
                     if rid == int(resid) and line[26:27].strip() == icode.strip() and \
-                            (not chain or line[21:22].strip() == chain.strip()):
+                            (len(chain.strip()) != 1 or line[21:22].strip() == chain.strip()):
                         return lineno
     except (OSError, UnicodeDecodeError, EOFError):
         return None

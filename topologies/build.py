@@ -166,7 +166,7 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
                              "use keep_water/keep_ions (--keep-water/--keep-ions) or another selection")
     if dropped["water"] or dropped["ion"]:
         notes.add(f"{label}: dropped {dropped['water']} water and {dropped['ion']} ion residues "
-                  "(keep them with keep_water/keep_ions)")
+                  "(keep them with keep_water/keep_ions, or --keep-water/--keep-ions)")
 
     keep_rows = np.concatenate([r.rows for r in kept_res])
     table = table.subset(keep_rows)

@@ -311,7 +311,7 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
 def _translate(exc: Exception, path: Path, trajs: List[Path]) -> StructureFileError:
     msg = " ".join(str(exc).split())
     if "same number of atoms" in msg or "number of atoms" in msg.lower() and trajs:
-        m = re.search(r"Topology number of atoms (\d+).*?N\S* atoms:?\s*(\d+)", str(exc), re.S)
+        m = re.search(r"Topology number of atoms:?\s*(\d+).*number of atoms:?\s*(\d+)", str(exc), re.S | re.I)
         detail = f" ({m.group(1)} atoms in the topology, {m.group(2)} in the trajectory)" if m else ""
         return StructureFileError(f"{', '.join(map(str, trajs))}: trajectory does not match topology "
                                   f"{path}{detail}; both must hold the same atoms in the same order")

@@ -141,10 +141,12 @@ class InteractionUnit(nn.Cell):
                 p, running, halting, remainders, n_updates, self.act_threshold, t == cycles - 1)
             new, att = self.ea(x, rbf, index, weights)
             state = new * w[..., None] + state * (1.0 - w[..., None])
+            # ACT update weights of a bead sum to 1 over its cycles: the attention reported
+            # is their weighted mean over cycles
             if t == 0:
                 attention = att * w[:, :, None, None]
             else:
-                attention = att * w[:, :, None, None] + attention * (1.0 - w[:, :, None, None])
+                attention = attention + att * w[:, :, None, None]
         return state, attention, n_updates, remainders
 
 

@@ -34,7 +34,7 @@ import numpy as np
 from ..errors import DataError
 from . import keys as K
 from .buckets import resolve_capacity
-from .neighbours import DENSE_LIMIT, frame_pairs
+from .neighbours import DENSE_LIMIT, _pad_rows, frame_pairs
 
 __all__ = ["collate", "graph_batches", "rows_from_pairs", "dense_batch_neighbours"]
 
@@ -205,17 +205,22 @@ def collate(
                for k in range(n_real)]
         needed = max((int(np.bincount(p[:, 0]).max()) if len(p) else 0) for p, _, _ in per)
         k_cap = resolve_capacity(needed, neighbour_capacity, "neighbour_capacity", buckets=buckets)
-        from .neighbours import _pad_rows
         nb = np.zeros((b_cap, n_cap, k_cap), np.int32)
         nm = np.zeros((b_cap, n_cap, k_cap), bool)
         shifts = np.zeros((b_cap, n_cap, k_cap, 3), np.float32) if any(has_box) else None
+        dropped = 0
         for k, (p, d, s) in enumerate(per):
             n = sizes[k]
-            i_, m_, s_, _, _ = _pad_rows(p, d, s, n, k_cap, overflow, k, f"sample {k}: ")
+            i_, m_, s_, _, dr = _pad_rows(p, d, s, n, k_cap, overflow, k, f"sample {k}: ")
+            dropped += dr
             nb[k, :n], nm[k, :n] = i_, m_
             if shifts is not None:
                 shifts[k, :n] = s_
         out[K.NEIGHBOURS], out[K.NEIGHBOUR_MASK] = nb, nm
+        if dropped:
+            warnings.warn(f"neighbour capacity {k_cap} is too small: {dropped} pairs beyond it "
+                          "were dropped (the nearest neighbours of each bead were kept)",
+                          stacklevel=2)
         if shifts is not None:
             out[K.NEIGHBOUR_SHIFTS] = shifts
 

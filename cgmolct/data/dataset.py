@@ -210,6 +210,10 @@ class MolecularDataset:
                 label_names = names
             elif names != label_names:
                 raise DataError(f"{where} has labels {names}; graph 0 has {label_names}")
+            for k in names:
+                if np.asarray(graph.labels[k]).dtype.kind not in "biuf":
+                    raise DataError(f"{where}: label {k!r} has dtype "
+                                    f"{np.asarray(graph.labels[k]).dtype}; labels must be numbers")
             if names:
                 cols = [np.asarray(graph.labels[k], np.float64)[idx].reshape(len(idx), -1)
                         for k in names]

@@ -135,3 +135,46 @@ def test_skin_list_rebuilds_only_when_needed_and_matches_fresh_lists():
     for _ in range(5):
         still.update(x)
     assert still.n_builds == 1
+
+
+def test_periodic_images_outside_the_cell_and_dense_box():
+    box = [14.0, 15.0, 16.0, 90, 90, 90]
+    rng = np.random.default_rng(8)
+    x = rng.random((90, 3)) * np.array(box[:3])
+    ref = neighbour_list(x, 4.5, box=box, method="grid")
+    moved = x + rng.integers(-2, 3, (90, 1)) * np.array(box[:3])   # whole-box jumps
+    for method in ("grid", "dense"):
+        nl = neighbour_list(moved, 4.5, box=box, method=method)
+        assert as_pairs(nl.indices, nl.mask) == as_pairs(ref.indices, ref.mask)
+        i, k = np.nonzero(nl.mask)
+        rij = moved[nl.indices[i, k]] - moved[i] + nl.shifts[i, k]
+        assert np.all(np.linalg.norm(rij, axis=1) <= 4.5 + 1e-3)
+
+
+def test_skin_list_keeps_its_capacity_and_handles_a_box():
+    box = np.array([18.0, 18.0, 18.0, 90, 90, 90])
+    rng = np.random.default_rng(9)
+    x = rng.random((150, 3)) * 18.0
+    nl = NeighbourList(4.0, skin=1.0)
+    capacities = []
+    for _ in range(12):
+        x = (x + rng.normal(scale=0.15, size=x.shape)) % 18.0
+        got = nl.update(x, box=box)
+        capacities.append(got.capacity)
+        fresh = neighbour_list(x, 4.0, box=box)
+        assert as_pairs(got.indices, got.mask) == as_pairs(fresh.indices, fresh.mask)
+    assert nl.n_builds > 1
+    assert capacities == sorted(capacities)          # never shrinks (constant compiled shapes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_sizes_cutoffs_and_masks(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(1, 120))
+    x = rng.normal(size=(n, 3)) * rng.uniform(1, 8)
+    mask = rng.random(n) > 0.2
+    cutoff = float(rng.uniform(0.5, 9))
+    for method in ("dense", "kdtree", "grid"):
+        nl = neighbour_list(x, cutoff, mask=mask, method=method)
+        assert as_pairs(nl.indices, nl.mask) == brute_force(x, cutoff, mask)
+        np.testing.assert_array_equal(nl.counts, nl.mask.sum(-1))

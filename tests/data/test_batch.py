@@ -114,3 +114,30 @@ def test_forced_capacities_and_errors():
     s["positions"] = s["positions"][:5]
     with pytest.raises(DataError, match=r"positions has shape \(5, 3\); expected \(20, 3\)"):
         collate([s])
+
+
+def test_truncation_keeps_the_nearest_and_warns():
+    g = chain_graph(12, 1, 8)
+    ds = MolecularDataset.from_graphs(g)
+    with pytest.warns(UserWarning, match="dropped"):
+        b = ds.batch([0], cutoff=None, neighbour_capacity=3, overflow="truncate")
+    x = g.positions[0]
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    np.fill_diagonal(d, np.inf)
+    for i in range(12):
+        got = set(b[K.NEIGHBOURS][0, i][b[K.NEIGHBOUR_MASK][0, i]].tolist())
+        assert got == set(np.argsort(d[i])[:3].tolist())
+
+
+def test_periodic_samples_carry_shifts():
+    rng = np.random.default_rng(9)
+    box = np.array([[12.0, 12.0, 12.0, 90, 90, 90]] * 2, np.float32)
+    g = CGGraph(np.full(40, 243), rng.random((2, 40, 3)) * 12.0, box=box)
+    b = MolecularDataset.from_graphs(g).batch([0, 1], cutoff=4.0)
+    assert b[K.NEIGHBOUR_SHIFTS].shape == b[K.NEIGHBOURS].shape + (3,)
+    for row in range(2):
+        x = g.positions[row].astype(np.float64)
+        i, k = np.nonzero(b[K.NEIGHBOUR_MASK][row])
+        rij = x[b[K.NEIGHBOURS][row, i, k]] - x[i] + b[K.NEIGHBOUR_SHIFTS][row, i, k]
+        assert np.all(np.linalg.norm(rij, axis=1) <= 4.0 + 1e-3)
+        assert np.any(np.abs(b[K.NEIGHBOUR_SHIFTS][row, i, k]) > 1)   # some pairs wrap around

@@ -27,7 +27,7 @@ position 0 and mask False; padded list entries point at bead 0 with mask False.
 from __future__ import annotations
 
 import warnings
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 

@@ -32,7 +32,7 @@ is a *view*: :meth:`MolecularDataset.subset` selects samples without copying arr
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 

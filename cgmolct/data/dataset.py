@@ -120,9 +120,10 @@ class MolecularDataset:
         graphs : CGGraph or sequence of CGGraph
         frames : index or sequence of indices, optional
             Frames to take (one index for every graph, or one per graph); default all.
-        pairs : (P, 2) int array or sequence of them, optional
-            Pairs for the edge readout (per graph), which may lie beyond the cutoff.
-        contacts : (frames, P) array or sequence of them, optional
+        pairs : (P, 2) int array or a list of them (one per graph), optional
+            Pairs for the edge readout, which may lie beyond the cutoff; one array is used
+            for every graph.
+        contacts : (frames, P) array, or a list of them (one per graph), optional
             0/1 labels of ``pairs`` for each selected frame.
         max_separation : int
             Sequence separation of the relational pairs (``CGGraph.relational_pairs``).
@@ -145,7 +146,11 @@ class MolecularDataset:
             frame_sel = [frames] * len(graphs)
         else:
             frame_sel = list(frames)
-        pair_sel = [pairs] * len(graphs) if pairs is None or one else list(pairs)
+        same_pairs = pairs is None or one or (isinstance(pairs, np.ndarray) and pairs.ndim == 2)
+        pair_sel = [pairs] * len(graphs) if same_pairs else list(pairs)
+        if contacts is not None and not one and isinstance(contacts, np.ndarray):
+            raise DataError("contacts for several graphs must be a list with one (frames, pairs) "
+                            "array per graph")
         contact_sel = [contacts] * len(graphs) if contacts is None or one else list(contacts)
         if len(pair_sel) != len(graphs) or len(contact_sel) != len(graphs):
             raise DataError(f"pairs/contacts need one entry per graph ({len(graphs)} graphs)")

@@ -141,3 +141,14 @@ def test_periodic_samples_carry_shifts():
         rij = x[b[K.NEIGHBOURS][row, i, k]] - x[i] + b[K.NEIGHBOUR_SHIFTS][row, i, k]
         assert np.all(np.linalg.norm(rij, axis=1) <= 4.0 + 1e-3)
         assert np.any(np.abs(b[K.NEIGHBOUR_SHIFTS][row, i, k]) > 1)   # some pairs wrap around
+
+
+def test_one_pair_array_serves_every_graph():
+    graphs = [chain_graph(8, 2, 10), chain_graph(8, 1, 11)]
+    pairs = np.array([[0, 7], [2, 5]])
+    ds = MolecularDataset.from_graphs(graphs, pairs=pairs)
+    b = ds.batch([0, 2], cutoff=5.0)
+    np.testing.assert_array_equal(b[K.PAIRS][1, :2], pairs)
+    np.testing.assert_array_equal(b[K.PAIR_CODES][1, :2], graphs[1].relation_codes(pairs))
+    with pytest.raises(DataError, match="one \\(frames, pairs\\) array per graph"):
+        MolecularDataset.from_graphs(graphs, pairs=pairs, contacts=np.zeros((2, 2)))

@@ -36,6 +36,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
+from topologies.vocabulary import VOCABULARY_VERSION, check_types
+
 from ..errors import DataError
 from ..units import UNITS
 from .batch import collate
@@ -308,11 +310,13 @@ class MolecularDataset:
             if "edge_pairs" not in a:
                 raise DataError("data set has contacts but no edge_pairs")
             need("contacts", (int(np.diff(a["edge_offsets"])[a["sample_system"]].sum()),))
-        types = a["system_types"]
-        if types.size and (types.min() <= 0 or types.max() >= 256):
-            bad = int(np.flatnonzero((types <= 0) | (types >= 256))[0])
-            raise DataError(f"system_types[{bad}] = {int(types[bad])} is not a bead type of the "
-                            "global vocabulary (1..255)")
+        types = np.asarray(a["system_types"])
+        bad = check_types(types)
+        if len(bad) or np.any(types == 0):
+            first = int(bad[0]) if len(bad) else int(np.flatnonzero(types == 0)[0])
+            system = int(np.searchsorted(a["system_offsets"], first, side="right") - 1)
+            raise DataError(f"system_types[{first}] = {int(types[first])} (system {system}) is not a "
+                            f"bead type of vocabulary version {VOCABULARY_VERSION}")
 
     # ------------------------------------------------------------------ access
     def __len__(self) -> int:

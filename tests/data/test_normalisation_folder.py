@@ -112,7 +112,12 @@ def test_inconsistent_arrays_are_data_errors():
     arrays = dict(ds.arrays)
     arrays["system_types"] = arrays["system_types"].copy()
     arrays["system_types"][2] = 0
-    with pytest.raises(DataError, match=r"system_types\[2\] = 0"):
+    with pytest.raises(DataError, match=r"system_types\[2\] = 0 \(system 0\)"):
+        MolecularDataset(arrays)
+    n0 = int(ds.arrays["system_offsets"][1])
+    arrays["system_types"][2] = 6
+    arrays["system_types"][n0 + 1] = 119                   # an undefined id (no element 119)
+    with pytest.raises(DataError, match=r"= 119 \(system 1\) is not a bead type"):
         MolecularDataset(arrays)
 
 

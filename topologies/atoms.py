@@ -91,9 +91,11 @@ def atom_table(group) -> AtomTable:
     masses = _attr(group, "masses", np.zeros(n)).astype(np.float64)
     raw_el = np.char.upper(np.char.strip(_attr(group, "elements", [""] * n).astype(str)))
     elements = np.array([_SYMBOL_TO_Z.get(e, 0) for e in raw_el], dtype=np.int64)
-    missing = np.flatnonzero(elements == 0)
-    for k in missing:
-        elements[k] = _guess_element(names[k], resnames[k], masses[k])
+    if (elements == 0).any():  # from the mass first (vectorised), then from the atom name
+        for z, m in _COMMON_BY_MASS:
+            elements[(elements == 0) & (np.abs(masses - m) < 0.1)] = z
+        for k in np.flatnonzero(elements == 0):
+            elements[k] = _guess_element(names[k], resnames[k], 0.0)
     bad_mass = (masses <= 0) | ~np.isfinite(masses)
     masses = np.where(bad_mass & (elements > 0), MASSES[np.clip(elements, 0, 118)], masses)
     # residue key: consecutive numbering of residues in file order

@@ -27,7 +27,7 @@ from .mappings import (Residue, ResidueBeads, map_atoms, map_cap, map_nucleic_re
 from .operator import MappingOperator
 from .pbc import make_whole
 from .relations import BOND_TYPES
-from .residues import classify_residue, normalise_atom_name
+from .residues import classify_residue
 from .vocabulary import element_type
 
 __all__ = ["build_graph"]
@@ -76,16 +76,32 @@ def _residues(t, label: str) -> List[Residue]:
     out: List[Residue] = []
     starts = np.flatnonzero(np.r_[True, t.residue_key[1:] != t.residue_key[:-1]])
     ends = np.r_[starts[1:], len(t)]
-    for s, e in zip(starts, ends):
-        rows = np.arange(s, e)
-        names = [normalise_atom_name(n) for n in t.names[s:e]]
+    norm = np.char.replace(np.char.upper(np.char.strip(t.names.astype(str))), "*", "'").tolist()
+    cache: Dict[tuple, object] = {}
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        names = norm[s:e]
         by_name: Dict[str, int] = {}
-        for n, r in zip(names, rows):
-            by_name.setdefault(n, int(r))
-        info = classify_residue(t.resnames[s], names)
-        out.append(Residue(int(t.residue_key[s]), rows, str(t.resnames[s]).strip(), int(t.resids[s]),
-                           str(t.icodes[s]).strip(), str(t.chains[s]), info, residue_label(t, s), by_name))
+        for k, n in enumerate(names):
+            by_name.setdefault(n, s + k)
+        key = (str(t.resnames[s]), tuple(names))
+        info = cache.get(key)
+        if info is None:
+            info = cache[key] = classify_residue(key[0], names)
+        out.append(Residue(int(t.residue_key[s]), np.arange(s, e), str(t.resnames[s]).strip(),
+                           int(t.resids[s]), str(t.icodes[s]).strip(), str(t.chains[s]), info,
+                           residue_label(t, s), by_name))
     return out
+
+
+def _reindex(residues: List[Residue]) -> List[Residue]:
+    """Residues with rows renumbered after keeping only their rows, in order."""
+    offset = 0
+    for res in residues:
+        shift = offset - int(res.rows[0])
+        res.rows = res.rows + shift
+        res.by_name = {n: r + shift for n, r in res.by_name.items()}
+        offset += len(res.rows)
+    return residues
 
 
 def _where(path_label: str, source, res: Residue) -> str:
@@ -170,8 +186,7 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
 
     keep_rows = np.concatenate([r.rows for r in kept_res])
     table = table.subset(keep_rows)
-    # re-index residues onto the new rows
-    residues = _residues(table, label)
+    residues = _reindex(kept_res)
 
     traj_label = (", ".join(Path(t).name for t in ([trajectory] if isinstance(trajectory, (str, Path))
                                                    else list(trajectory)))

@@ -24,9 +24,39 @@ def _step_doctor(out: Path) -> Dict[str, object]:
     return {"ok": report["ok"], "summary": "environment checks " + ("passed" if report["ok"] else "FAILED")}
 
 
+def _step_graph(out: Path) -> Dict[str, object]:
+    """CG graphs of real MDAnalysisTests structures, saved under ``graphs/``."""
+    import warnings
+
+    from MDAnalysisTests import datafiles as mdt
+
+    import topologies
+
+    folder = out / "graphs"
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [("adk_ca", mdt.PSF, mdt.DCD, "ca"), ("adk_gro_xtc_ca", mdt.GRO, mdt.XTC, "ca"),
+            ("rna_nucleic3", mdt.RNA_PSF, mdt.RNA_PDB, "nucleic-3"),
+            ("mol2_atoms", mdt.mol2_molecule, None, "auto"),
+            ("cobrotoxin_cacb_forces", mdt.TPR_xvf, mdt.TRR_xvf, "cacb"),
+            ("alanine_dipeptide_backbone", mdt.PRMpbc, mdt.TRJpbc_bz2, "backbone")]
+    parts, infos = [], {}
+    for name, top, traj, mapping in jobs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = topologies.build_graph(top, traj, mapping=mapping)
+        graph.save(folder / f"{name}.npz")
+        infos[name] = graph.summary()
+        parts.append(f"{name} {graph.n_beads} beads x {graph.n_frames} frames"
+                     + (" +forces" if graph.forces is not None else ""))
+        print(f"  {name:28s} {graph!r}")
+    (out / "graphs.json").write_text(json.dumps(infos, indent=2))
+    return {"ok": True, "summary": f"{len(jobs)} CG graphs in {folder}: " + "; ".join(parts)}
+
+
 #: (name, function) in the order they run.
 STEPS: List[Tuple[str, Callable[[Path], Dict[str, object]]]] = [
     ("doctor", _step_doctor),
+    ("graph", _step_graph),
 ]
 
 

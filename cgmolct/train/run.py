@@ -334,9 +334,11 @@ def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False) ->
     summary = trainer.fit()
     summary.update({"n_params": info["n_params"], "resumed_from": resumed_from,
                     "task": cfg["task"], "output": str(out)})
-    if cfg["data"]["test"] and (out / "best.npz").exists():
-        summary["test"] = evaluate_checkpoint(out / "best.npz", cfg["data"]["test"],
-                                              cfg["data"]["format"])
+    if cfg["data"]["test"]:
+        # the best checkpoint; the last one when no validation has run yet (tiny budgets)
+        chosen = out / "best.npz" if (out / "best.npz").exists() else out / "last.npz"
+        summary["test_checkpoint"] = chosen.name
+        summary["test"] = evaluate_checkpoint(chosen, cfg["data"]["test"], cfg["data"]["format"])
         atomic_write_text(out / "test_metrics.json", json.dumps(summary["test"], indent=2))
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
     return summary

@@ -1,0 +1,258 @@
+"""Reproduce the MolCT paper's comparisons on MD17 ethanol and QM9 under a wall-time budget.
+
+Each run is one ``cgmolct train`` subprocess (one CPU thread) with a fixed training budget
+(``training.max_time_s``); runs are interleaved by seed (seed 0 of every model first) and
+``--parallel`` of them run at once.  After each run the results JSON, the Markdown table and
+the learning-curve PNG are rewritten, so a partial campaign still leaves usable files.
+
+    python -m benchmarks.paper.run_paper md17 --budget 360 --seeds 0 1 2 --parallel 2
+    python -m benchmarks.paper.run_paper qm9 --budget 600 --models EA1 SchNet3
+    python -m benchmarks.paper.run_paper report      # table + PNG from the results JSON
+
+Data: ``../shared/data/md17_ethanol`` (1024 train / 128 valid / 1024 test) and
+``../shared/data/qm9`` (1024 / 128 / 1024).  Run folders (checkpoints) go to ``--workdir``
+(default ``/tmp/cgmolct_paper_runs``) and are not committed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DATA = Path(os.environ.get("CGMOLCT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+#: Parameter counts in the MolCT paper's Table 1 (ethanol models).
+PAPER_PARAMS = {"SchNet3": 490_000, "EA1": 91_000, "NIU1": 91_000, "EA3": 230_000, "NIU3": 230_000}
+
+MD17_MODELS = ["SchNet3", "EA1", "EA3", "NIU1", "NIU3"]
+
+
+def md17_config(model: str, seed: int, budget: float, out: Path, dim: int) -> Dict:
+    d = DATA / "md17_ethanol"
+    return {
+        "task": "energy_forces", "output": str(out), "seed": seed,
+        "data": {"format": "md17", "train": str(d / "ethanol_kcal_A_train_1024.npz"),
+                 "valid": str(d / "ethanol_kcal_A_valid_128.npz"),
+                 "test": str(d / "ethanol_kcal_A_test_1024.npz"), "cutoff": 10.0},
+        "model": {"representation": model, "dim": dim},
+        "loss": {"energy_weight": 0.01, "force_weight": 0.99},
+        "optimizer": {"name": "adam", "lr": 1e-3, "schedule": "warmup_inverse_sqrt", "warmup": 100},
+        "training": {"batch_size": 32, "max_epochs": 1000, "max_time_s": budget,
+                     "checkpoint_every": 0, "threads": 1, "progress": False},
+    }
+
+
+def qm9_config(model: str, seed: int, budget: float, out: Path, dim: int) -> Dict:
+    d = DATA / "qm9"
+    return {
+        "task": "labels", "output": str(out), "seed": seed,
+        "data": {"format": "qm9", "train": str(d / "qm9_origin_trainset_1024.npz"),
+                 "valid": str(d / "qm9_origin_validset_128.npz"),
+                 "test": str(d / "qm9_origin_testset_1024.npz"), "cutoff": 10.0},
+        "model": {"representation": model, "dim": dim, "pooling": "mean"},
+        "loss": {"kind": "mse"},
+        "optimizer": {"name": "adam", "lr": 1e-3, "schedule": "warmup_inverse_sqrt", "warmup": 100},
+        "training": {"batch_size": 32, "max_epochs": 1000, "max_time_s": budget,
+                     "checkpoint_every": 0, "threads": 1, "progress": False},
+    }
+
+
+def _atomic_json(path: Path, obj) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=str))
+    os.replace(tmp, path)
+
+
+def _launch(cfg: Dict, workdir: Path, name: str) -> subprocess.Popen:
+    run_dir = workdir / name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cfg_path = run_dir / "config.json"
+    cfg_path.write_text(json.dumps(cfg, indent=1))
+    env = dict(os.environ, GLOG_v="3", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+    log = open(run_dir / "stdout.log", "w")
+    return subprocess.Popen([sys.executable, "-m", "cgmolct.cli", "train", str(cfg_path),
+                             "--overwrite", "--json"], stdout=log, stderr=subprocess.STDOUT,
+                            env=env, cwd=str(run_dir))
+
+
+def _collect(run_dir: Path) -> Dict:
+    summary_path = run_dir / "summary.json"
+    if not summary_path.exists():
+        tail = (run_dir / "stdout.log").read_text()[-2000:] if (run_dir / "stdout.log").exists() else ""
+        return {"status": "failed", "log_tail": tail}
+    summary = json.loads(summary_path.read_text())
+    history = json.loads((run_dir / "history.json").read_text()) if (run_dir / "history.json").exists() else []
+    summary["curve"] = [{k: h[k] for k in h if k in ("epoch", "step", "elapsed_s", "train_loss")
+                         or k.startswith("valid_")} for h in history]
+    return summary
+
+
+def campaign(kind: str, models: List[str], seeds: List[int], budget: float, parallel: int,
+             workdir: Path, dim: int) -> None:
+    results_path = HERE / f"{kind}_results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results.setdefault("runs", {})
+    results["setup"] = {
+        "dataset": "MD17 ethanol 1024/128/1024" if kind == "md17" else "QM9 1024/128/1024 (12 labels)",
+        "budget_s_per_run": budget, "dim": dim, "batch_size": 32, "optimizer": "Adam lr 1e-3, "
+        "warm-up 100 steps then inverse sqrt", "threads_per_run": 1, "parallel_runs": parallel,
+        "loss": "unit-free w_E (dE/N/d_E)^2 + w_F/N sum |dF/d_F|^2, w_E=0.01, w_F=0.99 (lambda=0.99)"
+        if kind == "md17" else "sum_k (1/12) ((y_k - y_k_ref)/s_k)^2, s_k = training std (per bead for U0/U/H/G)",
+        "machine": "2 CPU cores shared with other work; wall-time budgets make step counts differ",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    make_config = md17_config if kind == "md17" else qm9_config
+    queue = [(m, s) for s in seeds for m in models]
+    running: List = []
+    while queue or running:
+        while queue and len(running) < parallel:
+            model, seed = queue.pop(0)
+            name = f"{kind}_{model}_s{seed}"
+            cfg = make_config(model, seed, budget, workdir / name, dim)
+            running.append((name, model, seed, _launch(cfg, workdir, name), time.time()))
+            print(f"started {name}", flush=True)
+        time.sleep(5)
+        for item in list(running):
+            name, model, seed, proc, t0 = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            record = _collect(workdir / name)
+            record.update({"model": model, "seed": seed, "exit_code": proc.returncode,
+                           "wall_s_including_test": round(time.time() - t0, 1)})
+            results["runs"][name] = record
+            _atomic_json(results_path, results)
+            print(f"finished {name}: {record.get('status')} test {record.get('test', {})}", flush=True)
+            try:
+                report(kind)
+            except Exception as exc:  # keep the campaign going; the report can be redone
+                print(f"report failed: {exc}", flush=True)
+
+
+def _mean_std(values):
+    import numpy as np
+
+    v = np.asarray([x for x in values if x is not None], float)
+    if len(v) == 0:
+        return None, None
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+def report(kind: str) -> None:
+    """Rewrite ``<kind>_results.md`` and ``<kind>_learning_curves.png`` from the JSON."""
+    import numpy as np
+
+    results = json.loads((HERE / f"{kind}_results.json").read_text())
+    runs = [r for r in results["runs"].values() if r.get("status") != "failed" and r.get("test")]
+    setup = results["setup"]
+    lines = [f"# {setup['dataset']}: test-set MAE after a fixed wall-time budget", "",
+             f"Budget per run: **{setup['budget_s_per_run']:.0f} s** of training on one CPU thread "
+             f"({setup['machine']}); feature size {setup['dim']}; {setup['optimizer']}; "
+             f"batch {setup['batch_size']}.", f"Loss: {setup['loss']}.", ""]
+    models = list(dict.fromkeys(r["model"] for r in runs))
+    summary = {}
+    if kind == "md17":
+        lines += ["| model | params (ours) | params (paper) | seeds | steps (mean) | energy MAE kcal/mol "
+                  "| force MAE kcal/mol/Å | status |", "|---|---|---|---|---|---|---|---|"]
+        for m in models:
+            rs = [r for r in runs if r["model"] == m]
+            e = _mean_std([r["test"]["energy"]["mae"] for r in rs])
+            f = _mean_std([r["test"]["forces"]["mae"] for r in rs])
+            steps = np.mean([r["steps"] for r in rs])
+            conv = sum(1 for r in rs if r.get("converged"))
+            status = "converged" if conv == len(rs) else (
+                "**not converged** (budget)" if conv == 0 else f"{len(rs) - conv}/{len(rs)} not converged")
+            summary[m] = {"energy_mae": e, "force_mae": f, "n_params": rs[0]["n_params"],
+                          "seeds": [r["seed"] for r in rs], "steps_mean": float(steps), "status": status}
+            lines.append(f"| {m} | {rs[0]['n_params']:,} | {PAPER_PARAMS.get(m, 0):,} | {len(rs)} | {steps:.0f} "
+                         f"| {e[0]:.3f} ± {e[1]:.3f} | {f[0]:.3f} ± {f[1]:.3f} | {status} |")
+    else:
+        names = list(runs[0]["test"].keys()) if runs else []
+        lines += ["| model | params | seeds | steps | " + " | ".join(
+            f"{n} ({runs[0]['test'][n]['unit']})" for n in names) + " | status |",
+            "|---|---|---|---|" + "---|" * len(names) + "---|"]
+        for m in models:
+            rs = [r for r in runs if r["model"] == m]
+            cells = []
+            summary[m] = {"n_params": rs[0]["n_params"], "mae": {}}
+            for n in names:
+                mu, sd = _mean_std([r["test"][n]["mae"] for r in rs])
+                summary[m]["mae"][n] = [mu, sd]
+                cells.append(f"{mu:.4g}" + (f" ± {sd:.2g}" if len(rs) > 1 else ""))
+            conv = all(r.get("converged") for r in rs)
+            lines.append(f"| {m} | {rs[0]['n_params']:,} | {len(rs)} | {np.mean([r['steps'] for r in rs]):.0f} | "
+                         + " | ".join(cells) + f" | {'converged' if conv else '**not converged** (budget)'} |")
+    results["summary"] = summary
+    _atomic_json(HERE / f"{kind}_results.json", results)
+    verdict = results.get("verdict")
+    if verdict:
+        lines += ["", "## Verdict", "", verdict]
+    failed = [name for name, r in results["runs"].items() if r.get("status") == "failed"]
+    if failed:
+        lines += ["", f"Failed runs (see JSON for the log tail): {', '.join(failed)}"]
+    (HERE / f"{kind}_results.md").write_text("\n".join(lines) + "\n")
+    _plot(kind, runs)
+
+
+def _plot(kind: str, runs) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    key = "valid_forces_mae" if kind == "md17" else None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    colours = {}
+    for r in runs:
+        curve = r.get("curve") or []
+        if not curve:
+            continue
+        if key is None:  # QM9: mean over labels of MAE / first-epoch MAE
+            cols = [k for k in curve[0] if k.startswith("valid_") and k.endswith("_mae")]
+            y = [sum(c[k] / curve[0][k] for k in cols) / len(cols) for c in curve]
+        else:
+            y = [c[key] for c in curve]
+        x = [c["step"] for c in curve]
+        colour = colours.setdefault(r["model"], f"C{len(colours)}")
+        ax.plot(x, y, color=colour, alpha=0.8, label=r["model"] if r["seed"] == min(
+            q["seed"] for q in runs if q["model"] == r["model"]) else None)
+    ax.set_yscale("log")
+    ax.set_xlabel("optimiser step (batch 32)")
+    ax.set_ylabel("validation force MAE (kcal/mol/Å)" if key else "validation MAE / epoch-1 MAE (mean of labels)")
+    ax.set_title(("MD17 ethanol" if kind == "md17" else "QM9") + ": learning curves (one line per seed)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(HERE / f"{kind}_learning_curves.png", dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("kind", choices=("md17", "qm9", "report"))
+    p.add_argument("--models", nargs="+")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--budget", type=float, default=360.0, help="training seconds per run")
+    p.add_argument("--parallel", type=int, default=2)
+    p.add_argument("--dim", type=int, default=128)
+    p.add_argument("--workdir", default="/tmp/cgmolct_paper_runs")
+    args = p.parse_args(argv)
+    if args.kind == "report":
+        for kind in ("md17", "qm9"):
+            if (HERE / f"{kind}_results.json").exists():
+                report(kind)
+        return 0
+    models = args.models or (MD17_MODELS if args.kind == "md17" else ["EA1"])
+    campaign(args.kind, models, args.seeds, args.budget, args.parallel, Path(args.workdir), args.dim)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

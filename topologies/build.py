@@ -165,9 +165,13 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         notes.add(n, strict_error=StructureFileError if k >= before else None)
 
     residues = _residues(table, label)
+    by_note: Dict[str, List[str]] = {}
     for res in residues:
         if res.info.note:
-            notes.add(f"{label}: {res.label}: {res.info.note}")
+            by_note.setdefault(res.info.note, []).append(res.label)
+    for note, labels in by_note.items():
+        shown = ", ".join(labels[:3]) + (", ..." if len(labels) > 3 else "")
+        notes.add(f"{label}: {note} ({len(labels)} residue{'s' if len(labels) > 1 else ''}: {shown})")
     dropped = {"water": 0, "ion": 0}
     kept_res = []
     for res in residues:

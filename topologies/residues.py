@@ -17,8 +17,7 @@ from .vocabulary import AMINO_ACIDS
 __all__ = ["ResidueInfo", "classify_residue", "AMINO_ACID_VARIANTS", "CAPS", "NUCLEOTIDES",
            "WATER_NAMES", "ION_NAMES", "BACKBONE_ATOMS", "NUCLEIC_BACKBONE_ATOMS", "PHOSPHATE_ATOMS"]
 
-#: Variant / modified residue -> parent amino acid.  Protonation states and force-field
-#: spellings are silent (``silent=True`` in :class:`ResidueInfo`); modified residues warn.
+#: Variant / modified residue -> parent amino acid (each mapping is reported once per name).
 _PROTONATION = {
     "HSD": "HIS", "HSE": "HIS", "HSP": "HIS", "HID": "HIS", "HIE": "HIS", "HIP": "HIS",
     "HISA": "HIS", "HISB": "HIS", "HISD": "HIS", "HISE": "HIS", "HISH": "HIS", "HIS1": "HIS",
@@ -90,7 +89,7 @@ class ResidueInfo:
         letter for nucleotides, the input name otherwise).
     polymer : {"DNA", "RNA", None}
     note : str or None
-        Why the name was changed (turned into a warning by the caller), None when silent.
+        Why the name was changed (one warning per distinct note), None when unchanged.
     """
     kind: str
     parent: str
@@ -114,7 +113,9 @@ def classify_residue(resname: str, atom_names: Iterable[str]) -> ResidueInfo:
     if name in AMINO_ACIDS:
         return ResidueInfo("protein", name)
     if name in _PROTONATION:
-        return ResidueInfo("protein", _PROTONATION[name])
+        return ResidueInfo("protein", _PROTONATION[name],
+                           note=f"residue name {name} (protonation/force-field variant) mapped to "
+                                f"its parent {_PROTONATION[name]}")
     if name in _MODIFIED:
         return ResidueInfo("protein", _MODIFIED[name],
                            note=f"modified residue {name} mapped to its parent {_MODIFIED[name]}")

@@ -43,7 +43,11 @@ def test_adk_ca_positions_are_the_ca_atoms(adk_ca):
     assert adk_ca.chain_position.tolist() == list(range(214))
     assert adk_ca.polymer.all() and len(set(adk_ca.segment_index.tolist())) == 1
     assert abs(float(adk_ca.masses.sum()) - float(u.atoms.masses.sum())) < 0.05  # residues' mass
-    assert adk_ca.provenance["mapping"] == "ca" and adk_ca.provenance["warnings"] == []
+    assert adk_ca.provenance["mapping"] == "ca"
+    hsd = [f"HSD {r} (chain 4AKE)" for r in u.residues.resids[u.residues.resnames == "HSD"]]
+    assert adk_ca.provenance["warnings"] == [
+        "adk.psf: residue name HSD (protonation/force-field variant) mapped to its parent HIS "
+        f"({len(hsd)} residues: {', '.join(hsd[:3])}{', ...' if len(hsd) > 3 else ''})"]
 
 
 def test_adk_mapping_operator_reproduces_positions(adk_ca):

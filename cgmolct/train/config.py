@@ -52,8 +52,9 @@ def _suggest(name: str, known) -> str:
 
 
 def _type_name(key: Key) -> str:
+    types = [t for t in key.types if not (t is int and float in key.types)]  # int counts as a number
     names = [{"int": "integer", "float": "number", "str": "string", "bool": "true/false",
-              "list": "list", "dict": "mapping"}[t.__name__] for t in key.types]
+              "list": "list", "dict": "mapping"}[t.__name__] for t in types]
     return " or ".join(dict.fromkeys(names)) + (" or null" if key.nullable else "")
 
 

@@ -98,10 +98,15 @@ def atom_table(group) -> AtomTable:
             elements[k] = _guess_element(names[k], resnames[k], 0.0)
     bad_mass = (masses <= 0) | ~np.isfinite(masses)
     masses = np.where(bad_mass & (elements > 0), MASSES[np.clip(elements, 0, 118)], masses)
-    # residue key: consecutive numbering of residues in file order
+    # residue key: consecutive numbering of residues; rows sorted so that the atoms of a
+    # residue are contiguous (files may interleave them), file order kept inside a residue
     _, key = np.unique(resindices, return_inverse=True)
-    return AtomTable(np.asarray(group.indices, dtype=np.int64), names, resnames, resids, icodes,
-                     chain, key.astype(np.int64), elements, masses, altlocs, occ)
+    table = AtomTable(np.asarray(group.indices, dtype=np.int64), names, resnames, resids, icodes,
+                      chain, key.astype(np.int64), elements, masses, altlocs, occ)
+    order = np.argsort(table.residue_key, kind="stable")
+    if np.any(order != np.arange(n)):
+        table = table.subset(order)
+    return table
 
 
 def residue_label(t: AtomTable, row: int) -> str:
@@ -146,13 +151,21 @@ def drop_altlocs(t: AtomTable, label: str, min_warn: float = 1.0) -> AtomTable:
     return out
 
 
-def drop_duplicates(t: AtomTable, label: str) -> AtomTable:
-    """Remove atoms that repeat the (residue, atom name) of an earlier atom, with a warning."""
-    seen = {}
+def drop_duplicates(t: AtomTable, label: str, positions0: np.ndarray) -> AtomTable:
+    """Remove atoms that repeat an earlier atom exactly: same residue, name and position
+    (within 0.001 Å), with one warning per residue.
+
+    Repeated names at different positions are legal in some formats (XYZ, mol2); polymer
+    residues with repeated names are handled by the graph builder.
+    """
     keep = np.ones(len(t), dtype=bool)
+    seen = {}
     dup_res = {}
+    rounded = np.round(np.asarray(positions0, dtype=np.float64) * 1000.0).astype(np.int64)
     for r in range(len(t)):
-        k = (t.residue_key[r], t.names[r])
+        if not t.names[r]:
+            continue
+        k = (int(t.residue_key[r]), t.names[r], t.altlocs[r], *rounded[r].tolist())
         if k in seen:
             keep[r] = False
             dup_res.setdefault(t.residue_key[r], []).append(r)

@@ -97,9 +97,9 @@ def _reindex(residues: List[Residue]) -> List[Residue]:
     """Residues with rows renumbered after keeping only their rows, in order."""
     offset = 0
     for res in residues:
-        shift = offset - int(res.rows[0])
-        res.rows = res.rows + shift
-        res.by_name = {n: r + shift for n, r in res.by_name.items()}
+        new = {int(r): offset + k for k, r in enumerate(res.rows)}
+        res.rows = np.arange(offset, offset + len(res.rows))
+        res.by_name = {n: new[r] for n, r in res.by_name.items()}
         offset += len(res.rows)
     return residues
 
@@ -160,7 +160,8 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     table = atom_table(group)
     table = drop_altlocs(table, label)
     before = len(table.notes)
-    table = drop_duplicates(table, label)
+    universe.trajectory[0]
+    table = drop_duplicates(table, label, universe.atoms.positions[table.index])
     for k, n in enumerate(table.notes):
         notes.add(n, strict_error=StructureFileError if k >= before else None)
 
@@ -179,6 +180,14 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         if (kind == "water" and not keep_water) or (kind == "ion" and not keep_ions):
             dropped[kind] += 1
             continue
+        if kind in _POLYMER_KINDS and len(res.by_name) < len(res.rows):
+            first = set(res.by_name.values())
+            extra = [int(r) for r in res.rows if int(r) not in first]
+            names = ", ".join(sorted({str(table.names[r]) for r in extra}))
+            notes.add(f"{_where(label, source, res)}: atom name(s) {names} repeated in residue "
+                      f"{res.label} at other positions; the first copy is used",
+                      strict_error=StructureFileError)
+            res.rows = np.array(sorted(first), dtype=np.int64)
         kept_res.append(res)
     if not kept_res:
         what = " and ".join(k for k, v in dropped.items() if v) or "nothing"

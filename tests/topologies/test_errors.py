@@ -143,7 +143,7 @@ def test_residue_without_ca_strict_names_line(tmp_path):
         _build(path, mapping="ca", strict=True)
 
 
-def test_duplicate_atoms_dropped(tmp_path):
+def test_duplicate_atoms_dropped(tmp_path):  # exact copies of an ATOM record
     lines = _atom_lines(n=20)
     path = tmp_path / "dup.pdb"
     path.write_text("\n".join(lines[:10] + [lines[3]] + lines[10:]) + "\nEND\n")

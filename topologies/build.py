@@ -33,6 +33,9 @@ from .vocabulary import element_type
 __all__ = ["build_graph"]
 
 _POLYMER_KINDS = ("protein", "cap", "nucleic")
+#: Boxes with an edge shorter than this (Å) are placeholders (e.g. CRYST1 1 1 1) and are
+#: not used to make molecules whole.
+MIN_UNWRAP_BOX = 16.0
 
 
 class _Notes:
@@ -213,6 +216,10 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         raise StructureFileError(f"{traj_label}: no frames to read")
 
     polymer_res = [r.info.kind in _POLYMER_KINDS for r in residues]
+    if unwrap and box is not None and float(box[:, :3].min()) < MIN_UNWRAP_BOX:
+        notes.add(f"{label}: box edge {float(box[:, :3].min()):.1f} Å is too small to be a real "
+                  "periodic box; molecules were not unwrapped")
+        unwrap = False
     if unwrap and box is not None:
         chain_mol = {}
         mol_key = np.empty(len(table), dtype=np.int64)
@@ -290,6 +297,9 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
             notes.add(f"{where}: {exc}; residue skipped ({scheme} map)")
             skipped += 1
             continue
+        if rb is not None:
+            for n in rb.notes:
+                notes.add(f"{label}: {n}")
         if rb is None or not rb.beads:
             continue
         offset = len(beads)

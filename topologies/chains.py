@@ -11,6 +11,9 @@ Residues of one chain id (chain ID, else segment ID) follow each other in file o
 - the numbering jumps (resid not +1, or equal without a new insertion code) and no
   geometric test could be made.
 
+Files without chain ids (GRO, XYZ) start a new chain (index, not id) at a break where the
+numbering restarts.
+
 A numbering jump between geometrically bonded residues is *not* a break (it is reported).
 Positions are frame 0, after making molecules whole.
 """
@@ -92,20 +95,22 @@ def assign_segments(residues: Sequence, positions0: np.ndarray, label: str):
     notes: List[str] = []
     segment = -1
     last = {}
+    alias = {}      # chain id in the file -> chain key in use (files without chain ids)
     for res in residues:
-        cid = res.chain
+        cid = alias.get(res.chain, res.chain)
         prev = last.get(cid)
         if cid not in chain_ids:
             chain_ids.append(cid)
         new_segment = prev is None
+        broke = False
         if prev is not None:
             gap, what = _geometric_gap(prev[0], res, positions0)
             jump = _numbering_jump(prev[0], res)
             if gap:
-                new_segment = True
+                new_segment = broke = True
                 notes.append(f"{label}: chain break between {prev[0].label} and {res.label} ({what})")
             elif gap is None and jump:
-                new_segment = True
+                new_segment = broke = True
                 notes.append(f"{label}: chain break between {prev[0].label} and {res.label} "
                              "(numbering gap; no atoms to check the distance)")
             elif jump:
@@ -114,6 +119,13 @@ def assign_segments(residues: Sequence, positions0: np.ndarray, label: str):
             if prev[3] != len(chain_of) and not new_segment:
                 # another chain was read in between: same chain id reappearing
                 new_segment = True
+        if broke and res.chain == "" and int(res.resid) <= int(prev[0].resid):
+            # no chain ids in the file (GRO, XYZ): a break where numbering restarts is a new chain
+            cid = f"#{len(chain_ids)}"
+            alias[res.chain] = cid
+            chain_ids.append(cid)
+            notes[-1] = notes[-1] + "; numbering restarts: treated as a new chain"
+            prev = None
         if new_segment:
             segment += 1
         position = 0 if prev is None else prev[2] + 1

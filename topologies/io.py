@@ -170,10 +170,13 @@ def _read_mmcif(path: Path):
     if not models:
         raise StructureFileError(f"{path}: PDBx/mmCIF file has no atoms")
     records = []
+    disordered = []
     for chain in models[0]:
         for res in chain:
             het, resid, icode = res.id
             for atom in res:
+                if atom.is_disordered() and len(disordered) < 1000:
+                    disordered.append(f"{res.get_resname()} {resid}{icode.strip()} (chain {chain.id})")
                 records.append((atom.get_name(), res.get_resname(), resid, icode.strip(), chain.id,
                                 (atom.element or "").strip().capitalize(), atom.get_occupancy() or 1.0,
                                 atom.get_full_id()))
@@ -213,7 +216,13 @@ def _read_mmcif(path: Path):
     u.add_TopologyAttr("segids", seg_ids)
     from MDAnalysis.coordinates.memory import MemoryReader
     u.load_new(np.stack(coords), format=MemoryReader)
-    return u
+    notes = []
+    if disordered:
+        where = list(dict.fromkeys(disordered))
+        notes.append(f"{path.name}: alternate locations in {len(where)} residue(s) "
+                     f"({', '.join(where[:3])}{', ...' if len(where) > 3 else ''}): the highest-occupancy "
+                     "altloc of each atom kept")
+    return u, notes
 
 
 def _describe(path) -> str:
@@ -283,11 +292,12 @@ def open_universe(source, trajectory: Union[None, str, Path, Sequence] = None, *
 def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught):
     import MDAnalysis as mda
 
+    extra: List[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             if _suffix(path) in MMCIF_SUFFIXES and topology_format is None:
-                u = _read_mmcif(path)
+                u, extra = _read_mmcif(path)
                 if trajs:
                     u.load_new([str(t) for t in trajs] if len(trajs) > 1 else str(trajs[0]))
             else:
@@ -305,7 +315,7 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
     except AttributeError:
         raise StructureFileError(f"{path}: the file holds a topology without coordinates; give a "
                                  "coordinate or trajectory file too (e.g. a PDB, DCD or XTC)") from None
-    return u, _meaningful(caught, path)
+    return u, extra + _meaningful(caught, path)
 
 
 def _translate(exc: Exception, path: Path, trajs: List[Path]) -> StructureFileError:

@@ -106,3 +106,32 @@ def test_keep_water_cg_bead_and_ions():
     assert "CG:WATER" in types and "Na" in types
     w = int(np.flatnonzero(g.types == V.special_type("WATER"))[0])
     assert abs(float(g.masses[w]) - 18.015) < 0.05
+
+
+def test_gro_without_chain_ids_numbering_restart_is_a_new_chain(tmp_path):
+    a = mda.Universe(D.PSF, D.DCD).atoms
+    b = mda.Universe(D.PSF, D.DCD).atoms
+    b.positions = b.positions + 60.0
+    merged = mda.Merge(a, b)
+    merged.dimensions = [300.0, 300.0, 300.0, 90.0, 90.0, 90.0]
+    merged.atoms.write(str(tmp_path / "two.gro"))
+    g = _build(tmp_path / "two.gro", mapping="ca")
+    assert g.n_beads == 428 and g.n_bonds == 426
+    assert g.chain_index[0] != g.chain_index[214]
+    assert g.relation_codes(np.array([[0, 214]])).tolist() == [R.OTHER_CHAIN]
+    assert g.chain_position[214] == 0
+
+
+def test_cacb_residue_without_side_chain_is_reported():
+    g = _build(D.PSF, D.DCD, mapping="cacb", selection="not (resid 5 and not name N CA C O HN HA)")
+    assert any("LEU 5" in w and "no side-chain atoms" in w for w in g.provenance["warnings"])
+    assert ((g.residue_ids == 5) & (g.names == "SC")).sum() == 0
+
+
+def test_placeholder_box_is_not_used_to_unwrap():
+    u = mda.Universe(D.PSF, D.DCD)
+    u.transfer_to_memory(stop=1)
+    u.dimensions = [1.0, 1.0, 1.0, 90.0, 90.0, 90.0]
+    g = _build(u.select_atoms("resid 1:30"), mapping="ca")
+    np.testing.assert_allclose(g.positions[0], u.select_atoms("resid 1:30 and name CA").positions, atol=1e-4)
+    assert any("too small" in w for w in g.provenance["warnings"]) and not g.provenance["unwrapped"]

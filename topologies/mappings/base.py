@@ -80,6 +80,7 @@ class ResidueBeads:
     bonds: List[Tuple[int, int, int]] = field(default_factory=list)
     head: Optional[int] = None   # bead bonded to the previous residue
     tail: Optional[int] = None   # bead bonded to the next residue
+    notes: List[str] = field(default_factory=list)  # recoverable problems (become warnings)
 
 
 def weights_for(bead: Bead, masses: np.ndarray, hydrogen: np.ndarray):

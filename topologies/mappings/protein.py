@@ -48,11 +48,13 @@ def map_protein_residue(res: Residue, scheme: str) -> ResidueBeads:
     if scheme == "cacb":
         groups = res.group(lambda n: "bb" if n in BACKBONE_ATOMS else "sc")
         beads = [Bead(groups.get("bb", [ca]), "slice", rtype, "CA", rep=ca)]
-        bonds = []
+        bonds, notes = [], []
         if groups.get("sc"):
             beads.append(Bead(groups["sc"], "com", sidechain_type(res.info.parent), "SC"))
             bonds.append((0, 1, _INTRA))
-        return ResidueBeads(beads, bonds, head=0, tail=0)
+        elif res.info.parent != "GLY":
+            notes.append(f"residue {res.label} has no side-chain atoms; no SC bead")
+        return ResidueBeads(beads, bonds, head=0, tail=0, notes=notes)
     if scheme == "backbone":
         n, c = res.row("N"), res.row("C")
         if n is None or c is None:

@@ -72,9 +72,10 @@ def _check_file(path: Path, role: str) -> None:
 
 
 def _pdb_models(path: Path) -> None:
-    """Check that every MODEL of a PDB has the same number of atoms."""
+    """Check that a PDB has atoms and that every MODEL has the same number of them."""
     counts: List[Tuple[int, int, int]] = []  # (model number, n_atoms, line of MODEL)
     current = None
+    n_records = 0
     with _open_text(path) as fh:
         for lineno, line in enumerate(fh, start=1):
             rec = line[:6]
@@ -85,8 +86,13 @@ def _pdb_models(path: Path) -> None:
                     number = len(counts) + 1
                 current = [number, 0, lineno]
                 counts.append(current)
-            elif rec in ("ATOM  ", "HETATM") and current is not None:
-                current[1] += 1
+            elif rec in ("ATOM  ", "HETATM"):
+                n_records += 1
+                if current is not None:
+                    current[1] += 1
+    if n_records == 0:
+        raise StructureFileError(f"{path}: no ATOM or HETATM records; this is not a PDB structure "
+                                 "(wrong file or wrong extension?)")
     if len(counts) > 1:
         first = counts[0]
         for number, n, lineno in counts[1:]:
@@ -142,12 +148,42 @@ def _bad_gro_line(path: Path) -> Optional[str]:
     return None
 
 
+def _bad_xyz_line(path: Path) -> Optional[str]:
+    with _open_text(path) as fh:
+        lines = fh.read().splitlines()
+    start, frame = 0, 0
+    while start < len(lines) and lines[start].strip():
+        try:
+            n = int(lines[start].split()[0])
+        except (ValueError, IndexError):
+            return f"{path}, line {start + 1}: expected the number of atoms, got {lines[start].strip()!r}"
+        if len(lines) < start + 2 + n:
+            return (f"{path}: frame {frame} declares {n} atoms but only "
+                    f"{max(len(lines) - start - 2, 0)} atom lines follow (truncated)")
+        for k in range(start + 2, start + 2 + n):
+            parts = lines[k].split()
+            if len(parts) < 4:
+                return f"{path}, line {k + 1}: expected 'element x y z', got {lines[k].strip()!r}"
+            for col, text in zip("xyz", parts[1:4]):
+                try:
+                    value = float(text)
+                except ValueError:
+                    return f"{path}, line {k + 1}: {col} coordinate {text!r} of atom {parts[0]} is not a number"
+                if not np.isfinite(value):
+                    return f"{path}, line {k + 1}: {col} coordinate of atom {parts[0]} is not a finite number"
+        start += 2 + n
+        frame += 1
+    return None
+
+
 def _locate(path: Path) -> Optional[str]:
     try:
         if _suffix(path) in (".pdb", ".ent"):
             return _bad_pdb_line(path)
         if _suffix(path) == ".gro":
             return _bad_gro_line(path)
+        if _suffix(path) == ".xyz":
+            return _bad_xyz_line(path)
     except (OSError, UnicodeDecodeError, EOFError):
         return None
     return None
@@ -315,7 +351,25 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
     except AttributeError:
         raise StructureFileError(f"{path}: the file holds a topology without coordinates; give a "
                                  "coordinate or trajectory file too (e.g. a PDB, DCD or XTC)") from None
-    return u, extra + _meaningful(caught, path)
+    return u, extra + _meaningful(caught, path) + _incomplete_dcd(trajs)
+
+
+def _incomplete_dcd(trajs: List[Path]) -> List[str]:
+    """Notes for DCD files that end inside a frame (MDAnalysis drops that frame silently)."""
+    notes = []
+    for t in trajs:
+        if _suffix(t) != ".dcd":
+            continue
+        try:
+            from MDAnalysis.lib.formats.libdcd import DCDFile
+            with DCDFile(str(t)) as dcd:
+                body = t.stat().st_size - dcd._header_size - dcd._firstframesize
+                if body > 0 and body % dcd._framesize:
+                    notes.append(f"{t.name}: the file ends inside a frame (truncated?); "
+                                 f"{dcd.n_frames} complete frames read")
+        except Exception:
+            continue
+    return notes
 
 
 def _translate(exc: Exception, path: Path, trajs: List[Path]) -> StructureFileError:
@@ -338,7 +392,9 @@ def _translate(exc: Exception, path: Path, trajs: List[Path]) -> StructureFileEr
     located = _locate(path)
     if located:
         return StructureFileError(located)
-    return StructureFileError(f"{path}: cannot be read ({type(exc).__name__}: {msg[:300]})")
+    fmt = _suffix(path)[1:].upper() or "structure"
+    return StructureFileError(f"{path}: cannot be read as a {fmt} file; it looks truncated or malformed "
+                              f"({type(exc).__name__}: {msg[:300]})")
 
 
 def _meaningful(caught, path: Path) -> List[str]:

@@ -169,3 +169,23 @@ def test_altloc_highest_occupancy_kept(tmp_path):
     assert abs(first[0] - float(moved)) < 1e-3  # altloc B (occupancy 0.70) kept
     assert g.n_beads == len({l[22:26] for l in lines})
     assert any("altloc A" in w and "0.30 < 0.70" in w for w in g.provenance["warnings"])
+
+
+def test_text_that_is_not_a_pdb(tmp_path):
+    (tmp_path / "notes.pdb").write_text("this is a lab notebook, not a structure\n")
+    with pytest.raises(StructureFileError, match=r"notes\.pdb: no ATOM or HETATM records"):
+        _build(tmp_path / "notes.pdb")
+
+
+def test_truncated_dcd_is_reported(tmp_path):
+    data = open(D.DCD, "rb").read()
+    (tmp_path / "cut.dcd").write_bytes(data[: len(data) // 3])
+    g = _build(D.PSF, tmp_path / "cut.dcd")
+    assert 0 < g.n_frames < 98
+    assert any("cut.dcd: the file ends inside a frame" in w for w in g.provenance["warnings"])
+
+
+def test_xyz_bad_coordinate_line(tmp_path):
+    (tmp_path / "m.xyz").write_text("3\ncomment\nO 0 0 0\nH 0.9 zero 0\nH -0.3 0.9 0\n")
+    with pytest.raises(StructureFileError, match=r"m\.xyz, line 4: y coordinate 'zero' of atom H"):
+        _build(tmp_path / "m.xyz")

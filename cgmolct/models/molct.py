@@ -70,7 +70,7 @@ class RelationalEmbedding(nn.Cell):
         keys = ops.concat((zi[:, :, None, :], zj), 2)
         weights = ops.concat((ops.cast(atom_mask, z.dtype)[:, :, None],
                               ops.cast(rel_mask, z.dtype)), 2)
-        out, _ = self.attention(z, keys, keys, weights)
+        out, _ = self.attention(z, keys, weights)
         h = self.norm1(z + out)
         return self.norm2(h + self.ffn(h))
 
@@ -93,7 +93,7 @@ class EgoAttention(nn.Cell):
         p = self.position(rbf)
         nj = gather_neighbours(n, index) * p
         keys = self.norm(nj)
-        out, attention = self.attention(keys[:, :, 0], keys, keys, weights)
+        out, attention = self.attention(keys[:, :, 0], keys, weights)
         return n + out, attention
 
 

@@ -1,6 +1,6 @@
 r"""Masked multi-head attention of each node over its own list of keys.
 
-Every node i has its own keys ``(K, F)``; the weights are a *soft-masked* softmax
+Every node i has its own memory rows ``(K, F)`` (keys = values); the weights are a *soft-masked* softmax
 
 .. math:: a_{ij} = \frac{w_{ij}\, e^{s_{ij}}}{\sum_k w_{ik}\, e^{s_{ik}}},\qquad
           s_{ij} = \frac{q_i \cdot k_{ij}}{\sqrt{d}},
@@ -21,7 +21,14 @@ __all__ = ["MaskedMultiHeadAttention"]
 
 
 class MaskedMultiHeadAttention(nn.Cell):
-    """Multi-head attention of one query per node over that node's keys.
+    r"""Multi-head attention of one query per node over that node's memory (keys = values).
+
+    Head h uses :math:`q_h = W^Q_h x_i`, keys :math:`W^K_h m_{ij}` and values
+    :math:`W^V_h m_{ij}` of the memory rows :math:`m_{ij}` (RME and EA attend with keys
+    equal to values).  Because the projections are linear, the scores are computed as
+    :math:`s_{ijh} = ((W^K_h)^\top q_h) \cdot m_{ij} / \sqrt{d}` and the output as
+    :math:`W^V_h \sum_j a_{ijh} m_{ij}`: no (B, N, K, F) projection of the memory is ever
+    formed, which saves memory and H/F of the work.
 
     Parameters
     ----------
@@ -32,8 +39,8 @@ class MaskedMultiHeadAttention(nn.Cell):
 
     Inputs
     ------
-    query : (B, N, F); keys, values : (B, N, K, F); weights : (B, N, K) float in [0, 1],
-    0 = ignore (at least one key per real node should have weight > 0).
+    query : (B, N, F); memory : (B, N, K, F); weights : (B, N, K) float in [0, 1],
+    0 = ignore (at least one entry per real node should have weight > 0).
 
     Returns
     -------
@@ -53,18 +60,21 @@ class MaskedMultiHeadAttention(nn.Cell):
         self.v = nn.Dense(dim, dim, has_bias=False)
         self.o = nn.Dense(dim, dim, has_bias=True)
 
-    def construct(self, query, keys, values, weights):
-        b, n, k, f = keys.shape
+    def construct(self, query, memory, weights):
+        b, n, k, f = memory.shape
         h, d = self.n_heads, self.head_dim
-        q = self.q(query.reshape(b * n, f)).reshape(b, n, h, 1, d)
-        kk = self.k(keys.reshape(-1, f)).reshape(b, n, k, h, d).transpose(0, 1, 3, 4, 2)
-        vv = self.v(values.reshape(-1, f)).reshape(b, n, k, h, d).transpose(0, 1, 3, 2, 4)
-        scores = ops.matmul(q, kk).reshape(b, n, h, k) * self.scale
-        w = weights.reshape(b, n, 1, k)
+        q = self.q(query.reshape(b * n, f)).reshape(b * n, h, 1, d)
+        wk = self.k.weight.reshape(1, h, d, f)
+        q_mem = ops.matmul(q, wk).reshape(b * n, h, f)               # (W^K_h)^T q_h
+        mem = memory.reshape(b * n, k, f)
+        scores = ops.matmul(q_mem, mem.transpose(0, 2, 1)) * self.scale  # (BN, H, K)
+        w = weights.reshape(b * n, 1, k)
         live = ops.broadcast_to(w > 0, scores.shape)
         scores = ops.where(live, scores, ops.ones_like(scores) * -1e4)
         peak = ops.stop_gradient(scores.max(axis=-1, keepdims=True))
         e = ops.exp(scores - peak) * w
         attention = e / (e.sum(-1, keepdims=True) + 1e-12)
-        out = ops.matmul(attention.reshape(b, n, h, 1, k), vv).reshape(b * n, f)
-        return self.o(out).reshape(b, n, f), attention
+        context = ops.matmul(attention, mem).reshape(b * n, h, 1, f)  # Σ_j a_ijh m_ij
+        wv = self.v.weight.reshape(1, h, d, f).transpose(0, 1, 3, 2)
+        out = ops.matmul(context, wv).reshape(b * n, f)
+        return self.o(out).reshape(b, n, f), attention.reshape(b, n, h, k)

@@ -69,7 +69,7 @@ def test_attention_masks_and_fades():
     q = Tensor(rng.normal(size=(1, 2, 8)).astype(np.float32))
     k = Tensor(rng.normal(size=(1, 2, 3, 8)).astype(np.float32))
     w = Tensor(np.array([[[1.0, 0.5, 0.0], [1.0, 1e-7, 1.0]]], np.float32))
-    out, a = att(q, k, k, w)
+    out, a = att(q, k, w)
     a = a.asnumpy()
     assert out.shape == (1, 2, 8) and a.shape == (1, 2, 2, 3)
     np.testing.assert_allclose(a.sum(-1), 1.0, atol=1e-5)

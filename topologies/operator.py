@@ -102,6 +102,16 @@ class MappingOperator:
         self._pmat = None
         self._fmat = None
 
+    @property
+    def weights(self) -> np.ndarray:
+        """Alias of :attr:`position_weights` (n_atoms,)."""
+        return self.position_weights
+
+    @property
+    def rule(self) -> np.ndarray:
+        """Alias of :attr:`rules`: the rule of each bead (n_beads,) str."""
+        return self.rules
+
     # ------------------------------------------------------------------ matrices
     def _matrix(self, weights: np.ndarray):
         from scipy import sparse

@@ -214,3 +214,15 @@ def test_build_graph_does_not_import_mindspore():
             "print('mindspore' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_cacb_side_chain_bead_is_the_heavy_atom_centroid():
+    g = _build(D.PSF, D.DCD, mapping="cacb", frames=slice(0, 2))
+    u = mda.Universe(D.PSF, D.DCD)
+    k = int(np.flatnonzero((g.residue_ids == 5) & (g.names == "SC"))[0])
+    sc = u.select_atoms("resid 5 and not name N CA C O HN HA and not type H*")
+    sc = sc[[not n.startswith("H") for n in sc.names]]
+    np.testing.assert_allclose(g.positions[0, k], sc.positions.mean(axis=0), atol=1e-3)
+    members = np.flatnonzero(g.mapping.atom_to_bead == k)
+    assert set(u.atoms[members].names) >= set(sc.names) and any(n.startswith("H") for n in u.atoms[members].names)
+    assert g.mapping.rule[k] == "centroid" and g.mapping.weights[members].sum() == pytest.approx(1.0)

@@ -1,12 +1,16 @@
 """Protein residue mappings: ``ca``, ``cacb``, ``backbone`` (plus caps).
 
-=========  ================================================================  ==============
+=========  ================================================================  ================
 map        beads per residue                                                  rule
-=========  ================================================================  ==============
+=========  ================================================================  ================
 ca         CA (members: the whole residue)                                    slice at CA
-cacb       CA (backbone atoms) + SC (side-chain atoms; none for Gly)          slice / com
+cacb       CA (backbone atoms) + SC (side-chain atoms; none for Gly)          slice / centroid
 backbone   N (N + H), CA (CA, HA, side chain), C (C, O, OXT)                  slice at each
-=========  ================================================================  ==============
+=========  ================================================================  ================
+
+``centroid``: mean of the heavy atoms (hydrogens carry no position weight); the bead force
+is the sum over all member atoms, hydrogens included.  ``slice``: position and force of
+the one atom (the other members only add their mass to the bead).
 
 Caps: in ``backbone`` the ACE/FOR cap gives its C and the NME/NMA/NH2 cap its N as a
 bead (so ACE-ALA-NME gives C, N, CA, C, N and φ, ψ are defined); ``ca`` and ``cacb`` give
@@ -50,7 +54,7 @@ def map_protein_residue(res: Residue, scheme: str) -> ResidueBeads:
         beads = [Bead(groups.get("bb", [ca]), "slice", rtype, "CA", rep=ca)]
         bonds, notes = [], []
         if groups.get("sc"):
-            beads.append(Bead(groups["sc"], "com", sidechain_type(res.info.parent), "SC"))
+            beads.append(Bead(groups["sc"], "centroid", sidechain_type(res.info.parent), "SC"))
             bonds.append((0, 1, _INTRA))
         elif res.info.parent != "GLY":
             notes.append(f"residue {res.label} has no side-chain atoms; no SC bead")

@@ -24,8 +24,11 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+# Results go beside this script unless CGMOLCT_PAPER_RESULTS names another folder (the
+# campaign runs from a frozen copy of the code: graph mode re-reads source files when it
+# compiles, so edits made during a campaign would otherwise leak into later runs).
+HERE = Path(os.environ.get("CGMOLCT_PAPER_RESULTS", Path(__file__).resolve().parent))
 DATA = Path(os.environ.get("CGMOLCT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 #: Parameter counts in the MolCT paper's Table 1 (ethanol models).
@@ -108,6 +111,7 @@ def campaign(kind: str, models: List[str], seeds: List[int], budget: float, para
         if kind == "md17" else "sum_k (1/12) ((y_k - y_k_ref)/s_k)^2, s_k = training std (per bead for U0/U/H/G)",
         "machine": "2 CPU cores shared with other work; wall-time budgets make step counts differ",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "code": os.environ.get("CGMOLCT_CODE_VERSION", "working tree"),
     }
     make_config = md17_config if kind == "md17" else qm9_config
     queue = [(m, s) for s in seeds for m in models]

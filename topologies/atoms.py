@@ -159,18 +159,19 @@ def drop_duplicates(t: AtomTable, label: str, positions0: np.ndarray) -> AtomTab
     residues with repeated names are handled by the graph builder.
     """
     keep = np.ones(len(t), dtype=bool)
-    seen = {}
+    named = np.flatnonzero(t.names != "")
+    if len(named):
+        rounded = np.round(np.asarray(positions0, dtype=np.float64)[named] * 1000.0).astype(np.int64)
+        name_code = np.unique(t.names[named], return_inverse=True)[1]
+        alt_code = np.unique(t.altlocs[named], return_inverse=True)[1]
+        key = np.column_stack([t.residue_key[named], name_code, alt_code, rounded])
+        _, first = np.unique(key, axis=0, return_index=True)
+        is_first = np.zeros(len(named), dtype=bool)
+        is_first[first] = True
+        keep[named[~is_first]] = False
     dup_res = {}
-    rounded = np.round(np.asarray(positions0, dtype=np.float64) * 1000.0).astype(np.int64)
-    for r in range(len(t)):
-        if not t.names[r]:
-            continue
-        k = (int(t.residue_key[r]), t.names[r], t.altlocs[r], *rounded[r].tolist())
-        if k in seen:
-            keep[r] = False
-            dup_res.setdefault(t.residue_key[r], []).append(r)
-        else:
-            seen[k] = r
+    for r in np.flatnonzero(~keep):
+        dup_res.setdefault(t.residue_key[r], []).append(int(r))
     if keep.all():
         return t
     notes = list(t.notes)

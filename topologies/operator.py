@@ -17,7 +17,8 @@ Rules (``rules``, one per bead):
 ``centroid``  geometric centre: w_i = 1 / n; c_i = 1.
 ``identity``  one atom per bead (all-atom maps): w = c = 1.
 
-Both maps are sparse (n_beads, n_atoms) matrices applied to every frame at once.
+Both maps are sparse (n_beads, n_atoms) CSR matrices, applied frame by frame (one sparse
+product per frame, in float64, stored as float32).
 """
 from __future__ import annotations
 
@@ -143,11 +144,9 @@ class MappingOperator:
         if arr.ndim != 3 or arr.shape[1] != self.n_atoms or arr.shape[2] != 3:
             raise MappingError(f"{what} has shape {np.shape(x)}; expected (n_frames, {self.n_atoms}, 3) "
                                f"or ({self.n_atoms}, 3)")
-        n_frames = arr.shape[0]
-        flat = np.ascontiguousarray(arr.transpose(1, 0, 2).reshape(self.n_atoms, n_frames * 3),
-                                    dtype=np.float64)
-        out = np.asarray(matrix @ flat).reshape(self.n_beads, n_frames, 3).transpose(1, 0, 2)
-        out = out.astype(np.float32)
+        out = np.empty((arr.shape[0], self.n_beads, 3), dtype=np.float32)
+        for f in range(arr.shape[0]):  # one sparse product per frame: no (atoms x frames) copy
+            out[f] = matrix @ np.asarray(arr[f], dtype=np.float64)
         return out[0] if squeeze else out
 
     def map_positions(self, positions: np.ndarray) -> np.ndarray:

@@ -67,15 +67,38 @@ def make_whole(positions: np.ndarray, box: np.ndarray, residue_key: np.ndarray,
         if not np.all(b[:3] > 0):
             out[f] = positions[f]
             continue
-        # residue-internal vectors
-        d_atom = minimize_vectors((x - x[first_of_atom]).astype(np.float32), b.astype(np.float32))
-        # residue-to-residue vectors along each molecule
+        # only edges longer than half the narrowest box width can be wrapped: minimum-image
+        # those (a vector shorter than that already is its own minimum image)
+        half2 = (0.5 * _min_width(b)) ** 2
+        bf = b.astype(np.float32)
+        d_atom = x - x[first_of_atom]
+        long = np.einsum("ij,ij->i", d_atom, d_atom) >= half2
+        changed = bool(long.any())
+        if changed:
+            d_atom[long] = minimize_vectors(d_atom[long].astype(np.float32), bf)
         s_pos = x[starts]
         d_res = np.zeros((len(starts), 3))
-        d_res[has_pred] = minimize_vectors((s_pos[has_pred] - s_pos[pred[has_pred]]).astype(np.float32),
-                                           b.astype(np.float32))
+        d_res[has_pred] = s_pos[has_pred] - s_pos[pred[has_pred]]
+        long = np.einsum("ij,ij->i", d_res, d_res) >= half2
+        if long.any():
+            changed = True
+            d_res[long] = minimize_vectors(d_res[long].astype(np.float32), bf)
+        if not changed:  # already whole in this frame
+            out[f] = positions[f]
+            continue
         cum = np.cumsum(d_res[order], axis=0)
         new_start = np.empty_like(s_pos)
         new_start[order] = s_pos[order][root_pos] + cum - cum[root_pos]
         out[f] = (new_start[k_of_atom] + d_atom).astype(np.float32)
     return out
+
+
+def _min_width(box: np.ndarray) -> float:
+    """Narrowest perpendicular width (Å) of a (triclinic) box given as a, b, c, α, β, γ."""
+    from MDAnalysis.lib.mdamath import triclinic_vectors
+
+    v = triclinic_vectors(box.astype(np.float32)).astype(np.float64)
+    volume = abs(np.linalg.det(v))
+    areas = [np.linalg.norm(np.cross(v[1], v[2])), np.linalg.norm(np.cross(v[2], v[0])),
+             np.linalg.norm(np.cross(v[0], v[1]))]
+    return float(volume / max(areas))

@@ -226,3 +226,13 @@ def test_cacb_side_chain_bead_is_the_heavy_atom_centroid():
     members = np.flatnonzero(g.mapping.atom_to_bead == k)
     assert set(u.atoms[members].names) >= set(sc.names) and any(n.startswith("H") for n in u.atoms[members].names)
     assert g.mapping.rule[k] == "centroid" and g.mapping.weights[members].sum() == pytest.approx(1.0)
+
+
+def test_villin_gro_modified_residues_and_solvent():
+    g = _build(D.contacts_villin_folded, mapping="ca")
+    u = mda.Universe(D.contacts_villin_folded)
+    assert g.n_beads == u.select_atoms("name CA and not resname SOL NA CL").n_atoms == 35
+    nle = g.residue_names == "NLE"
+    assert nle.sum() == 2 and set(g.types[nle].tolist()) == {V.residue_type("LEU")}
+    assert any("modified residue NLE mapped to its parent LEU" in w for w in g.provenance["warnings"])
+    assert any("dropped" in w and "water" in w for w in g.provenance["warnings"])

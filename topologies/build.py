@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Union
 
 import numpy as np
 
@@ -20,15 +20,15 @@ from . import io as _io
 from .atoms import atom_table, drop_altlocs, drop_duplicates, hydrogen_parents, residue_label
 from .chains import assign_segments
 from .chemistry import chemical_bonds
-from .errors import MappingError, SelectionError, StructureFileError, TopologyError, TopologyWarning
+from .errors import MappingError, SelectionError, StructureFileError, TopologyWarning
 from .graph import CGGraph
-from .mappings import (Residue, ResidueBeads, map_atoms, map_cap, map_nucleic_residue,
+from .mappings import (Residue, map_atoms, map_cap, map_nucleic_residue,
                        map_protein_residue, map_water, resolve_mapping, weights_for)
 from .operator import MappingOperator
 from .pbc import make_whole
 from .relations import BOND_TYPES
 from .residues import classify_residue
-from .vocabulary import element_type
+from .vocabulary import special_type
 
 __all__ = ["build_graph"]
 
@@ -318,6 +318,11 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         raise MappingError(f"{label}: no bead could be built with mapping {mapping!r} "
                            f"({skipped} residues skipped; see the warnings)")
 
+    unk = [b for b in beads if b[0].type == special_type("UNK")]
+    if unk:
+        names = sorted({str(b[0].name) for b in unk})
+        notes.add(f"{label}: {len(unk)} atom(s) of unknown element (names {', '.join(names[:5])}"
+                  f"{', ...' if len(names) > 5 else ''}) typed CG:UNK")
     n_beads = len(beads)
     n_rows = len(table)
     a2b = np.full(n_rows, -1, dtype=np.int64)

@@ -19,7 +19,7 @@ Positions are frame 0, after making molecules whole.
 """
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 

@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 from typing import List, Optional
 
-_MAPPINGS = ("auto", "ca", "cacb", "backbone", "nucleic-3", "nucleic-1", "heavy", "all-atom")
+_MAPPINGS = ("auto", "ca", "cacb", "backbone", "nucleic-3", "nucleic-1", "heavy", "all-atom")  # = topologies.MAPPINGS
 _MAX_SHOWN_WARNINGS = 10
 
 

@@ -15,7 +15,7 @@ from .elements import MASSES
 from .vocabulary import ELEMENTS
 
 __all__ = ["AtomTable", "atom_table", "drop_altlocs", "drop_duplicates", "hydrogen_parents",
-           "residue_label"]
+           "residue_label", "set_insertion_codes"]
 
 _SYMBOL_TO_Z = {s.upper(): z for z, s in enumerate(ELEMENTS, start=1)}
 _COMMON_BY_MASS = ((1, 1.008), (6, 12.011), (7, 14.007), (8, 15.999), (9, 18.998), (11, 22.990),
@@ -107,6 +107,18 @@ def atom_table(group) -> AtomTable:
     if np.any(order != np.arange(n)):
         table = table.subset(order)
     return table
+
+
+def set_insertion_codes(t: AtomTable, codes: np.ndarray) -> AtomTable:
+    """Set per-atom insertion codes and split residues where the code changes.
+
+    (MDAnalysis merges consecutive residues that differ only by insertion code, e.g. in
+    PSF files where the resid column reads ``14F``, ``14G``.)
+    """
+    t.icodes = np.asarray(codes).astype(str)
+    change = np.r_[True, (t.residue_key[1:] != t.residue_key[:-1]) | (t.icodes[1:] != t.icodes[:-1])]
+    t.residue_key = (np.cumsum(change) - 1).astype(np.int64)
+    return t
 
 
 def residue_label(t: AtomTable, row: int) -> str:

@@ -17,7 +17,8 @@ from typing import Dict, List, Optional, Union
 import numpy as np
 
 from . import io as _io
-from .atoms import atom_table, drop_altlocs, drop_duplicates, hydrogen_parents, residue_label
+from .atoms import (atom_table, drop_altlocs, drop_duplicates, hydrogen_parents, residue_label,
+                    set_insertion_codes)
 from .chains import assign_segments
 from .chemistry import chemical_bonds
 from .errors import MappingError, SelectionError, StructureFileError, TopologyWarning
@@ -161,6 +162,10 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         notes.add(n)
     group = _select(universe, source, selection, label)
     table = atom_table(group)
+    if not np.any(table.icodes != "") and getattr(universe, "filename", None):
+        codes = _io.psf_insertion_codes(universe.filename, universe.atoms.n_atoms)
+        if codes is not None:
+            table = set_insertion_codes(table, codes[table.index])
     table = drop_altlocs(table, label)
     before = len(table.notes)
     universe.trajectory[0]

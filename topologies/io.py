@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import StructureFileError
 
-__all__ = ["open_universe", "read_frames", "pdb_line_of", "KJ_TO_KCAL", "TEXT_FORMATS", "MMCIF_SUFFIXES"]
+__all__ = ["open_universe", "read_frames", "pdb_line_of", "psf_insertion_codes", "KJ_TO_KCAL", "TEXT_FORMATS", "MMCIF_SUFFIXES"]
 
 #: kJ → kcal.
 KJ_TO_KCAL = 1.0 / 4.184
@@ -494,3 +494,33 @@ def pdb_line_of(path, chain: str, resid: int, icode: str = "") -> Optional[int]:
     except (OSError, UnicodeDecodeError, EOFError):
         return None
     return None
+
+
+def psf_insertion_codes(path, n_atoms: int) -> Optional[np.ndarray]:
+    """Insertion codes of a PSF's atoms (``1A`` in the resid column), or None when none.
+
+    MDAnalysis reads the resid ``27A`` as 27 and drops the code; this recovers it so that
+    residues 27 and 27A stay distinct and are named correctly.
+    """
+    path = Path(path)
+    if _suffix(path) != ".psf":
+        return None
+    codes = np.full(n_atoms, "", dtype=object)
+    try:
+        with _open_text(path) as fh:
+            for line in fh:
+                if "!NATOM" in line:
+                    break
+            else:
+                return None
+            for k in range(n_atoms):
+                parts = fh.readline().split()
+                if len(parts) < 3:
+                    return None
+                m = re.match(r"^-?\d+([A-Za-z]*)$", parts[2])
+                codes[k] = m.group(1) if m else ""
+    except (OSError, UnicodeDecodeError, EOFError):
+        return None
+    if not any(codes):
+        return None
+    return codes.astype(str)

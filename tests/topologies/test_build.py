@@ -236,3 +236,23 @@ def test_villin_gro_modified_residues_and_solvent():
     assert nle.sum() == 2 and set(g.types[nle].tolist()) == {V.residue_type("LEU")}
     assert any("modified residue NLE mapped to its parent LEU" in w for w in g.provenance["warnings"])
     assert any("dropped" in w and "water" in w for w in g.provenance["warnings"])
+
+
+def test_insertion_codes_from_psf_are_kept():
+    from MDAnalysis.coordinates.memory import MemoryReader
+    u = mda.Universe(D.PSF_inscode)
+    rng = np.random.default_rng(0)
+    codes = T.io.psf_insertion_codes(D.PSF_inscode, u.atoms.n_atoms)
+    assert codes is not None and "A" in set(codes.tolist())
+    res = u.atoms.resindices
+    split = np.cumsum(np.r_[True, (res[1:] != res[:-1]) | (codes[1:] != codes[:-1])]) - 1
+    x = np.zeros((u.atoms.n_atoms, 3), dtype=np.float32)
+    x[:, 0] = 3.8 * split                       # one residue every 3.8 Å along x
+    x += rng.normal(0, 0.05, x.shape).astype(np.float32)
+    u.load_new(x[None], format=MemoryReader)
+    g = _build(u, mapping="ca")
+    assert g.n_beads == u.select_atoms("name CA").n_atoms
+    codes = [c for rid, c in zip(g.residue_ids.tolist(), g.insertion_codes.tolist()) if rid == 1]
+    assert "A" in codes and "H" in codes and len(codes) == len(set(codes))
+    assert len(set(zip(g.residue_ids.tolist(), g.insertion_codes.tolist()))) == g.n_beads
+    assert len(np.unique(g.segment_index)) == 1 and g.n_bonds == g.n_beads - 1

@@ -132,10 +132,10 @@ def validate_config(raw: Dict[str, Any], source: str = "config", base: Union[str
                 if check_files and not path.exists():
                     raise ConfigError(f"{source}: key {dotted!r}: data file {value!r} does not exist "
                                       f"(looked for {path})")
-                value = str(path)
+                value = os.path.normpath(str(path))
             target[name] = value
     out_path = Path(os.path.expanduser(out["output"]))
-    out["output"] = str(out_path if out_path.is_absolute() else base / out_path)
+    out["output"] = os.path.normpath(str(out_path if out_path.is_absolute() else base / out_path))
     if out["task"] == "labels" and out["data"]["format"] == "md17":
         raise ConfigError(f"{source}: task 'labels' needs graph labels; data.format 'md17' has "
                           "energies and forces (use task energy_forces)")

@@ -62,3 +62,8 @@ def test_graph_cli_does_not_import_mindspore(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "MS 0 0 False" in out.stdout
+
+
+def test_cli_mapping_choices_match_the_library():
+    from cgmolct.commands.graph import _MAPPINGS
+    assert tuple(_MAPPINGS) == tuple(T.MAPPINGS)

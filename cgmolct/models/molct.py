@@ -86,8 +86,10 @@ class EgoAttention(nn.Cell):
     def __init__(self, dim: int, n_heads: int, n_basis: int):
         super().__init__()
         self.position = nn.Dense(n_basis, dim)
-        self.norm = LayerNorm(dim)
-        self.attention = MaskedMultiHeadAttention(dim, n_heads)
+        # LN without γ, β: the attention's W^K, W^V and query bias absorb them exactly
+        # (same function class, a fraction of the memory on (B, N, K, F) tensors)
+        self.norm = LayerNorm(dim, affine=False)
+        self.attention = MaskedMultiHeadAttention(dim, n_heads, query_bias=True)
 
     def construct(self, n, rbf, index, weights):
         p = self.position(rbf)

@@ -115,7 +115,8 @@ class PhysNet(RepresentationModel):
         x = self.embedding(types)
         _, distances = neighbour_vectors(positions, neighbours, neighbour_mask)
         fade = self.cutoff_fn(distances) * ops.cast(neighbour_mask, positions.dtype)
-        g = self.rbf(distances) * fade[..., None]
+        rbf = self.rbf(distances)
+        g = rbf * ops.broadcast_to(fade[..., None], rbf.shape)
         out = ops.zeros_like(x)
         for module in self.interactions:
             x, y = module(x, g, neighbours)

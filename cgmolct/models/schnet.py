@@ -38,7 +38,8 @@ class CFConvInteraction(nn.Cell):
     def construct(self, h, rbf, neighbours, fade):
         b, n, f = h.shape
         x = self.inp(h.reshape(b * n, f)).reshape(b, n, self.dim_filter)
-        w = self.filter(rbf) * fade[..., None]
+        w = self.filter(rbf)
+        w = w * ops.broadcast_to(fade[..., None], w.shape)
         m = (gather_neighbours(x, neighbours) * w).sum(2)
         return h + self.out(m)
 

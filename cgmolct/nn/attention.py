@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 
-from mindspore import nn, ops
+import numpy as np
+from mindspore import Tensor, nn, ops
 
 from ..errors import ModelError
 
@@ -36,6 +37,10 @@ class MaskedMultiHeadAttention(nn.Cell):
         Feature size F (divisible by ``n_heads``).
     n_heads : int
         Number of heads H.
+    query_bias : bool
+        Give the query projection a bias (default False).  With a memory normalised
+        without affine parameters, W^K, W^V and this bias absorb γ and β exactly
+        (a key bias cancels in the softmax, a value bias joins the output bias).
 
     Inputs
     ------
@@ -48,33 +53,40 @@ class MaskedMultiHeadAttention(nn.Cell):
     attention : (B, N, H, K) attention weights (rows sum to 1 for nodes with keys).
     """
 
-    def __init__(self, dim: int, n_heads: int):
+    def __init__(self, dim: int, n_heads: int, query_bias: bool = False):
         super().__init__()
         if dim % n_heads:
             raise ModelError(f"dim {dim} is not divisible by n_heads {n_heads}")
         self.dim, self.n_heads = int(dim), int(n_heads)
         self.head_dim = self.dim // self.n_heads
         self.scale = 1.0 / math.sqrt(self.head_dim)
-        self.q = nn.Dense(dim, dim, has_bias=False)
+        self.q = nn.Dense(dim, dim, has_bias=bool(query_bias))
+        self.scores_of = ops.BatchMatMul(transpose_b=True)
+        self.mix = ops.BatchMatMul()
+        mask = np.zeros((self.n_heads, self.dim), np.float32)
+        for head in range(self.n_heads):
+            mask[head, head * self.head_dim:(head + 1) * self.head_dim] = 1.0
+        self.head_mask = Tensor(mask)
         self.k = nn.Dense(dim, dim, has_bias=False)
         self.v = nn.Dense(dim, dim, has_bias=False)
         self.o = nn.Dense(dim, dim, has_bias=True)
 
     def construct(self, query, memory, weights):
         b, n, k, f = memory.shape
-        h, d = self.n_heads, self.head_dim
-        q = self.q(query.reshape(b * n, f)).reshape(b * n, h, 1, d)
-        wk = self.k.weight.reshape(1, h, d, f)
-        q_mem = ops.matmul(q, wk).reshape(b * n, h, f)               # (W^K_h)^T q_h
+        h = self.n_heads
+        # block layout: row h of (BN, H, F) keeps only head h's d features of the query
+        q = self.q(query.reshape(b * n, f)).reshape(b * n, 1, f)
+        q_blocks = ops.broadcast_to(q, (b * n, h, f)) * self.head_mask
+        q_mem = ops.matmul(q_blocks.reshape(b * n * h, f), self.k.weight).reshape(b * n, h, f)
         mem = memory.reshape(b * n, k, f)
-        scores = ops.matmul(q_mem, mem.transpose(0, 2, 1)) * self.scale  # (BN, H, K)
+        scores = self.scores_of(q_mem, mem) * self.scale                # (BN, H, K)
         w = weights.reshape(b * n, 1, k)
         live = ops.broadcast_to(w > 0, scores.shape)
         scores = ops.where(live, scores, ops.ones_like(scores) * -1e4)
         peak = ops.stop_gradient(scores.max(axis=-1, keepdims=True))
         e = ops.exp(scores - peak) * w
         attention = e / (e.sum(-1, keepdims=True) + 1e-12)
-        context = ops.matmul(attention, mem).reshape(b * n, h, 1, f)  # Σ_j a_ijh m_ij
-        wv = self.v.weight.reshape(1, h, d, f).transpose(0, 1, 3, 2)
-        out = ops.matmul(context, wv).reshape(b * n, f)
+        context = self.mix(attention, mem)                               # Σ_j a_ijh m_ij
+        values = ops.matmul(context.reshape(b * n * h, f), self.v.weight.T).reshape(b * n, h, f)
+        out = (values * self.head_mask).sum(1)                          # head h's block of W^V_h
         return self.o(out).reshape(b, n, f), attention.reshape(b, n, h, k)

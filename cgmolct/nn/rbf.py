@@ -61,7 +61,8 @@ class LogGaussianRBF(nn.Cell):
         self.r_ref = float(r_ref)
 
     def construct(self, distances):
-        x = ops.log(distances / self.r_ref)[..., None] - self.centres
+        log_r = ops.log(distances / self.r_ref)[..., None]
+        x = ops.broadcast_to(log_r, log_r.shape[:-1] + (self.n_basis,)) - self.centres
         return ops.exp(self.coeff * x * x)
 
 
@@ -95,7 +96,8 @@ class GaussianRBF(nn.Cell):
         self.coeff = -0.5 / width ** 2
 
     def construct(self, distances):
-        x = distances[..., None] - self.centres
+        r = distances[..., None]
+        x = ops.broadcast_to(r, r.shape[:-1] + (self.n_basis,)) - self.centres
         return ops.exp(self.coeff * x * x)
 
 
@@ -122,7 +124,8 @@ class ExponentialRBF(nn.Cell):
         self.beta = float((2.0 * (1.0 - lo) / self.n_basis) ** -2)
 
     def construct(self, distances):
-        x = ops.exp(-distances)[..., None] - self.centres
+        u = ops.exp(-distances)[..., None]
+        x = ops.broadcast_to(u, u.shape[:-1] + (self.n_basis,)) - self.centres
         return ops.exp(-self.beta * x * x)
 
 

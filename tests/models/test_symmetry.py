@@ -70,7 +70,7 @@ def test_forces_are_finite_differences(name):
     model = energy_model(name, shift=0.0)
     batch = make_batch([ethanol_like(2)])
     e, f = run(model, batch)
-    h = 5e-2
+    h = 1e-2
     noise = 4 * 6e-8 * max(abs(e[0]), 1.0) / h   # float32 rounding of E, amplified by 1/h
     for atom, axis in ((0, 0), (4, 2), (8, 1)):
         vals = []

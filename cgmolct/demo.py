@@ -53,10 +53,17 @@ def _step_graph(out: Path) -> Dict[str, object]:
     return {"ok": True, "summary": f"{len(jobs)} CG graphs in {folder}: " + "; ".join(parts)}
 
 
+def _step_model(out: Path) -> Dict[str, object]:
+    from .models._demo import run_model_demo
+
+    return run_model_demo(out)
+
+
 #: (name, function) in the order they run.
 STEPS: List[Tuple[str, Callable[[Path], Dict[str, object]]]] = [
     ("doctor", _step_doctor),
     ("graph", _step_graph),
+    ("model", _step_model),
 ]
 
 

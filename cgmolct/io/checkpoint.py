@@ -43,6 +43,14 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _named_parameters(model) -> Dict[str, Any]:
+    """Parameters of ``model`` by attribute path (stable however the model is wrapped)."""
+    out: Dict[str, Any] = {}
+    for name, p in model.parameters_and_names():
+        out.setdefault(name, p)
+    return out
+
+
 def _normalisation(model) -> Dict[str, Any]:
     """Scale/shift/type references of every node readout inside ``model`` (by cell name)."""
     from ..readouts.node import NodeReadout
@@ -90,7 +98,10 @@ def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         weights = tmp / WEIGHTS_FILE
-        ms.save_checkpoint(model, str(weights))
+        # structural names (attribute paths from ``model``), not Parameter.name: wrapping a
+        # model in a training cell renames its parameters ("model.potential...")
+        named = _named_parameters(model)
+        ms.save_checkpoint([{"name": name, "data": p} for name, p in named.items()], str(weights))
         info = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -103,7 +114,7 @@ def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
             "metadata": json.loads(meta_text),
             "weights": {"file": WEIGHTS_FILE, "sha256": _sha256(weights),
                         "bytes": weights.stat().st_size,
-                        "n_parameters": int(sum(np.prod(p.shape) for p in model.get_parameters()))},
+                        "n_parameters": int(sum(np.prod(p.shape) for p in named.values()))},
         }
         (tmp / MODEL_JSON).write_text(json.dumps(info, indent=2))
         old = None
@@ -194,7 +205,7 @@ def load_model(path, *, strict_versions: bool = True):
         params = ms.load_checkpoint(str(weights))
     except Exception as exc:  # MindSpore raises ValueError/RuntimeError on bad files
         raise CheckpointError(f"{weights}: cannot read the checkpoint ({type(exc).__name__}: {exc})") from None
-    own = {p.name: p for p in model.get_parameters()}
+    own = _named_parameters(model)
     missing = sorted(set(own) - set(params))
     extra = sorted(set(params) - set(own))
     if missing or extra:
@@ -204,7 +215,8 @@ def load_model(path, *, strict_versions: bool = True):
         if tuple(params[name].shape) != tuple(p.shape):
             raise CheckpointError(f"{weights}: parameter {name} has shape {tuple(params[name].shape)}; "
                                   f"the model expects {tuple(p.shape)}")
-    ms.load_param_into_net(model, params, strict_load=True)
+    for name, p in own.items():
+        p.set_data(ms.Tensor(params[name].asnumpy(), dtype=p.dtype))
     model.set_train(False)
     model.saved_info = info
     return model

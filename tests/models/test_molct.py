@@ -218,3 +218,18 @@ def test_predict_on_graph_matches_direct_call():
         cgmolct.predict(model, graph, outputs=("energies",))
     with pytest.raises(InputError, match="energy readout"):
         cgmolct.predict(model.representation, graph, outputs=("energy",))
+
+
+def test_save_load_after_training_wrapper(tmp_path):
+    """Wrapping a model in the training step renames its parameters; saving must not care."""
+    from cgmolct.models import as_model_inputs
+    from cgmolct.readouts import ForceMatchingStep
+
+    model = make_energy_model()
+    step = ForceMatchingStep(model, ms.nn.Adam(model.trainable_params(), learning_rate=1e-2))
+    batch = make_batch([ethanol_like(0)])
+    step(*as_model_inputs(batch), Tensor(np.zeros(1, np.float32)),
+         Tensor(np.ones((1, 9, 3), np.float32)))
+    e0 = model(*inputs(batch))[0].asnumpy()
+    loaded = cgmolct.load(cgmolct.save(model, tmp_path / "trained"))
+    np.testing.assert_array_equal(loaded(*inputs(batch))[0].asnumpy(), e0)

@@ -162,3 +162,22 @@ def check_dims(name: str, **values: int) -> None:
             raise ModelError(f"{name}: {key} must be a positive integer, got {v!r}")
 
 
+
+
+def check_readout_inputs(owner: str, named: Sequence[tuple]) -> None:
+    """Check shapes of readout inputs: ``named`` = [(name, array, pattern)], where a pattern
+    is a tuple of ints and letters; equal letters must be equal sizes.  Raises ModelError."""
+    sizes: Dict[str, int] = {}
+    for name, arr, pattern in named:
+        shape = _shape(arr)
+        if len(shape) != len(pattern):
+            raise ModelError(f"{owner}: {name} has shape {shape}; expected {len(pattern)} axes "
+                             f"({', '.join(str(p) for p in pattern)})")
+        for size, want in zip(shape, pattern):
+            if isinstance(want, int):
+                if size != want:
+                    raise ModelError(f"{owner}: {name} has shape {shape}; expected "
+                                     f"({', '.join(str(p) for p in pattern)}) with {want} at that axis")
+            elif sizes.setdefault(want, size) != size:
+                raise ModelError(f"{owner}: {name} has shape {shape}; its axis {want} must be "
+                                 f"{sizes[want]} like the other inputs")

@@ -13,7 +13,7 @@ sum ``h_i`` and threshold τ (0.9):
 from __future__ import annotations
 
 import numpy as np
-from mindspore import Tensor, nn, ops
+from mindspore import nn, ops
 
 __all__ = ["sinusoidal_table", "PonderNet", "act_step", "ponder_cost"]
 

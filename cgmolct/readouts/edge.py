@@ -19,7 +19,7 @@ from mindspore import Tensor, nn, ops
 
 from topologies.relations import MAX_SEPARATION, N_RELATION_CODES, SEQUENCE_CODE_ZERO
 
-from ..models.base import check_dims
+from ..models.base import check_dims, check_readout_inputs
 from ..models.registry import register
 from ..nn.geometry import gather_pairs
 from ..nn.mlp import MLP
@@ -76,7 +76,7 @@ class EdgeReadout(nn.Cell):
         self._config = dict(dim=dim, n_outputs=n_outputs, hidden=hidden,
                             dim_relation=dim_relation, r_max=r_max,
                             n_relation_codes=n_relation_codes, activation=activation)
-        self.n_outputs = int(n_outputs)
+        self.n_outputs, self.dim = int(n_outputs), int(dim)
         self.relation_embedding = nn.Embedding(n_relation_codes, dim_relation)
         self.mirror = Tensor(mirror_codes(n_relation_codes))
         self.rbf = LogGaussianRBF(r_cut=r_max)
@@ -85,6 +85,15 @@ class EdgeReadout(nn.Cell):
 
     def get_config(self) -> Dict:
         return dict(self._config)
+
+    def __call__(self, *args, **kwargs):
+        if len(args) == 5 and not kwargs:
+            check_readout_inputs("EdgeReadout", [("features", args[0], ("B", "N", self.dim)),
+                                                 ("positions", args[1], ("B", "N", 3)),
+                                                 ("pairs", args[2], ("B", "P", 2)),
+                                                 ("pair_codes", args[3], ("B", "P")),
+                                                 ("pair_mask", args[4], ("B", "P"))])
+        return super().__call__(*args, **kwargs)
 
     def construct(self, features, positions, pairs, pair_codes, pair_mask):
         i, j = pairs[:, :, 0], pairs[:, :, 1]

@@ -11,7 +11,7 @@ from typing import Dict, Optional, Sequence
 from mindspore import nn, ops
 
 from ..errors import ModelError
-from ..models.base import check_dims
+from ..models.base import check_dims, check_readout_inputs
 from ..models.registry import register
 from ..nn.mlp import MLP
 
@@ -52,6 +52,12 @@ class GraphReadout(nn.Cell):
 
     def get_config(self) -> Dict:
         return dict(self._config)
+
+    def __call__(self, *args, **kwargs):
+        if len(args) == 2 and not kwargs:
+            check_readout_inputs("GraphReadout", [("features", args[0], ("B", "N", self.dim)),
+                                                  ("atom_mask", args[1], ("B", "N"))])
+        return super().__call__(*args, **kwargs)
 
     def construct(self, features, atom_mask):
         mask = ops.cast(atom_mask, features.dtype)

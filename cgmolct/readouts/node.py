@@ -17,7 +17,7 @@ from mindspore import Parameter, Tensor, nn, ops
 from topologies.vocabulary import VOCABULARY_SIZE
 
 from ..errors import ModelError
-from ..models.base import check_dims
+from ..models.base import check_dims, check_readout_inputs
 from ..models.registry import register
 from ..nn.mlp import MLP
 
@@ -115,6 +115,13 @@ class NodeReadout(nn.Cell):
         refs = {str(t): [float(v) for v in table[t]] for t in np.flatnonzero(np.abs(table).sum(1) > 0)}
         return dict(self._static, scale=[float(v) for v in self.scale.asnumpy()],
                     shift=[float(v) for v in self.shift.asnumpy()], type_reference=refs)
+
+    def __call__(self, *args, **kwargs):
+        if len(args) == 3 and not kwargs:
+            check_readout_inputs("NodeReadout", [("features", args[0], ("B", "N", self.dim)),
+                                                 ("types", args[1], ("B", "N")),
+                                                 ("atom_mask", args[2], ("B", "N"))])
+        return super().__call__(*args, **kwargs)
 
     def per_node(self, features, types, atom_mask):
         """Per-bead outputs (B, N, n_outputs) including scale, shift and references."""

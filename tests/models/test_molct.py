@@ -233,3 +233,17 @@ def test_save_load_after_training_wrapper(tmp_path):
     e0 = model(*inputs(batch))[0].asnumpy()
     loaded = cgmolct.load(cgmolct.save(model, tmp_path / "trained"))
     np.testing.assert_array_equal(loaded(*inputs(batch))[0].asnumpy(), e0)
+
+
+def test_readout_shape_errors():
+    from cgmolct.readouts import GraphReadout
+
+    feats = Tensor(np.zeros((2, 5, 16), np.float32))
+    with pytest.raises(ModelError, match=r"GraphReadout: atom_mask has shape \(2, 4\)"):
+        GraphReadout(16)(feats, Tensor(np.ones((2, 4), bool)))
+    with pytest.raises(ModelError, match="features has shape"):
+        NodeReadout(8)(feats, Tensor(np.zeros((2, 5), np.int32)), Tensor(np.ones((2, 5), bool)))
+    with pytest.raises(ModelError, match="pairs has shape"):
+        EdgeReadout(16)(feats, Tensor(np.zeros((2, 5, 3), np.float32)),
+                        Tensor(np.zeros((2, 3, 3), np.int32)), Tensor(np.zeros((2, 3), np.int32)),
+                        Tensor(np.ones((2, 3), bool)))

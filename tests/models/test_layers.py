@@ -104,3 +104,12 @@ def test_sinusoidal_table():
     np.testing.assert_allclose(t[0, 0], math.sin(1.0), atol=1e-6)
     np.testing.assert_allclose(t[1, 1], math.cos(2.0), atol=1e-6)
     assert len({tuple(row) for row in t.round(5)}) == 4
+
+
+def test_ponder_cost_counts_real_beads_only():
+    from cgmolct.nn import ponder_cost
+
+    n = Tensor(np.array([[2.0, 3.0, 0.0]], np.float32))
+    r = Tensor(np.array([[0.5, 0.25, 0.0]], np.float32))
+    mask = Tensor(np.array([[True, True, False]]))
+    assert float(ponder_cost(n, r, mask).asnumpy()) == pytest.approx((2.5 + 3.25) / 2)

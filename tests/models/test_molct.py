@@ -247,3 +247,15 @@ def test_readout_shape_errors():
         EdgeReadout(16)(feats, Tensor(np.zeros((2, 5, 3), np.float32)),
                         Tensor(np.zeros((2, 3, 3), np.int32)), Tensor(np.zeros((2, 3), np.int32)),
                         Tensor(np.ones((2, 3), bool)))
+
+
+def test_format_v1_fixture_still_loads():
+    """A model saved in format version 1 (committed) loads and gives its recorded outputs."""
+    from pathlib import Path
+
+    here = Path(__file__).with_name("data")
+    model = cgmolct.load(here / "v1_molct_energy")
+    expected = json.loads((here / "v1_molct_energy_expected.json").read_text())
+    e, f = model(*inputs(make_batch([ethanol_like(0)])))
+    np.testing.assert_allclose(e.asnumpy(), expected["energy"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(f.asnumpy(), expected["forces"], rtol=1e-4, atol=1e-5)

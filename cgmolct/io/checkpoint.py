@@ -117,6 +117,11 @@ def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
                         "n_parameters": int(sum(np.prod(p.shape) for p in named.values()))},
         }
         (tmp / MODEL_JSON).write_text(json.dumps(info, indent=2))
+        # mkdtemp makes a 0700 folder and MindSpore a 0400 checkpoint: use the umask instead
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        os.chmod(weights, 0o666 & ~umask)
         old = None
         if path.exists():
             old = path.with_name(f".{path.name}.old-{os.getpid()}")

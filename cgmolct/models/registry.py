@@ -1,8 +1,9 @@
 """Name → class table of every serialisable cell (models and readouts).
 
-A cell is serialised as ``{"class": name, "config": {...}}``; a constructor argument that is
+A cell is serialised as ``{"class": name, "module": ..., "config": {...}}``; a constructor argument that is
 itself a registered cell is serialised the same way, nested.  :func:`build` reverses it
-with no pickle and no user code: only registered classes can be rebuilt.
+with no pickle and no user code: only registered classes can be rebuilt, and the only
+modules imported to find one are modules of ``cgmolct`` itself.
 """
 from __future__ import annotations
 
@@ -48,11 +49,11 @@ def to_spec(cell) -> Dict[str, Any]:
     if name not in _REGISTRY:
         raise CheckpointError(f"{name} is not a registered cgmolct model or readout; "
                               f"cannot serialise it (known: {', '.join(sorted(_REGISTRY))})")
-    return {"class": name, "config": _encode(cell.get_config())}
+    return {"class": name, "module": type(cell).__module__, "config": _encode(cell.get_config())}
 
 
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"class", "config"}:
+    if isinstance(value, dict) and set(value) in ({"class", "config"}, {"class", "config", "module"}):
         return build(value)
     if isinstance(value, list):
         return [_decode(v) for v in value]
@@ -67,6 +68,17 @@ def build(spec: Dict[str, Any]):
     if not isinstance(spec, dict) or "class" not in spec or "config" not in spec:
         raise CheckpointError(f"model specification must be a dict with 'class' and 'config'; got {spec!r:.200}")
     cls = _REGISTRY.get(spec["class"])
+    module = spec.get("module")
+    if cls is None and isinstance(module, str) and module.startswith("cgmolct."):
+        # a class registered by another cgmolct module (e.g. cgmolct.train.property_model);
+        # only modules of this library are imported, never arbitrary ones
+        import importlib
+
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+        cls = _REGISTRY.get(spec["class"])
     if cls is None:
         raise CheckpointError(f"unknown model class {spec['class']!r}; known: {', '.join(sorted(_REGISTRY))}")
     config = spec["config"]

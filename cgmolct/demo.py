@@ -59,11 +59,18 @@ def _step_model(out: Path) -> Dict[str, object]:
     return run_model_demo(out)
 
 
+def _step_train(out: Path) -> Dict[str, object]:
+    from .train._demo import run_train_demo
+
+    return run_train_demo(out)
+
+
 #: (name, function) in the order they run.
 STEPS: List[Tuple[str, Callable[[Path], Dict[str, object]]]] = [
     ("doctor", _step_doctor),
     ("graph", _step_graph),
     ("model", _step_model),
+    ("train", _step_train),
 ]
 
 

@@ -90,6 +90,8 @@ def test_qm9_multitask_labels_in_physical_units(tmp_path):
     model, meta = model_from_checkpoint(tmp_path / "qm9" / "best.npz")
     assert meta["label_names"] == ["mu", "homo", "U0"]
     assert model.atomwise_columns == [2] and model.graph_columns == [0, 1]
+    loaded = cgmolct.load(tmp_path / "qm9" / "best_model")
+    assert loaded.get_config()["graph_scale"] == model.get_config()["graph_scale"]
     metrics = evaluate_checkpoint(tmp_path / "qm9" / "best.npz", train_path)
     assert list(metrics) == ["mu", "homo", "U0"]
     assert [m["unit"] for m in metrics.values()] == ["debye", "kcal/mol", "kcal/mol"]

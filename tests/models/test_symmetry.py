@@ -68,20 +68,21 @@ def test_permutation(name):
 @pytest.mark.parametrize("name", REPRESENTATIONS)
 def test_forces_are_finite_differences(name):
     model = energy_model(name, shift=0.0)
-    batch = make_batch([ethanol_like(2)])
-    e, f = run(model, batch)
+    mol = ethanol_like(2)
     h = 1e-2
-    noise = 4 * 6e-8 * max(abs(e[0]), 1.0) / h   # float32 rounding of E, amplified by 1/h
-    for atom, axis in ((0, 0), (4, 2), (8, 1)):
-        vals = []
+    probes = ((0, 0), (4, 2), (8, 1))
+    # one batch: the molecule, then each probe displaced by +h and -h
+    moved = [mol]
+    for atom, axis in probes:
         for sign in (1, -1):
-            moved = dict(batch)
-            pos = batch[keys.POSITIONS].copy()
-            pos[0, atom, axis] += sign * h
-            moved[keys.POSITIONS] = pos
-            vals.append(run(model, moved)[0][0])
-        fd = -(vals[0] - vals[1]) / (2 * h)
-        assert fd == pytest.approx(f[0, atom, axis], rel=3e-2, abs=3e-3 * np.abs(f).max() + noise)
+            pos = mol["positions"].copy()
+            pos[atom, axis] += sign * h
+            moved.append(dict(mol, positions=pos))
+    e, f = run(model, make_batch(moved))
+    noise = 4 * 6e-8 * max(abs(e[0]), 1.0) / h   # float32 rounding of E, amplified by 1/h
+    for k, (atom, axis) in enumerate(probes):
+        fd = -(e[1 + 2 * k] - e[2 + 2 * k]) / (2 * h)
+        assert fd == pytest.approx(f[0, atom, axis], rel=3e-2, abs=3e-3 * np.abs(f[0]).max() + noise)
 
 
 @pytest.mark.parametrize("name", REPRESENTATIONS)

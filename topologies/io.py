@@ -309,6 +309,8 @@ def open_universe(source, trajectory: Union[None, str, Path, Sequence] = None, *
         if _suffix(t) in (".pdb", ".ent"):
             _pdb_models(t)
 
+    if topology_format is not None:
+        _check_format(path, topology_format)
     caught: List[warnings.WarningMessage] = []
     import gc
     import sys
@@ -329,6 +331,7 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
     import MDAnalysis as mda
 
     extra: List[str] = []
+    error: Optional[StructureFileError] = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -340,12 +343,18 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
                 args = [str(path)] + [str(t) for t in trajs]
                 kwargs = {"topology_format": topology_format} if topology_format else {}
                 u = mda.Universe(*args, **kwargs)
-        except StructureFileError:
-            raise
+        except StructureFileError as exc:
+            error = exc
         except FileNotFoundError as exc:
-            raise StructureFileError(f"{exc.filename or path}: file not found") from None
+            error = StructureFileError(f"{exc.filename or path}: file not found")
         except Exception as exc:  # MDAnalysis raises ValueError/OSError/IndexError/... on bad input
-            raise _translate(exc, path, trajs) from None
+            error = _translate(exc, path, trajs, topology_format)
+    if error is not None:
+        # raised outside the except clause, so that the half-built readers referenced by the
+        # original traceback are collected now (while their __del__ noise is silenced)
+        import gc
+        gc.collect()
+        raise error
     try:
         u.trajectory
     except AttributeError:
@@ -372,10 +381,45 @@ def _incomplete_dcd(trajs: List[Path]) -> List[str]:
     return notes
 
 
-def _translate(exc: Exception, path: Path, trajs: List[Path]) -> StructureFileError:
-    msg = " ".join(str(exc).split())
-    if "same number of atoms" in msg or "number of atoms" in msg.lower() and trajs:
-        m = re.search(r"Topology number of atoms:?\s*(\d+).*number of atoms:?\s*(\d+)", str(exc), re.S | re.I)
+def _check_format(path: Path, fmt: str) -> None:
+    """Refuse a ``topology_format`` that MDAnalysis does not know (naming the known ones)."""
+    import MDAnalysis as mda
+
+    known = sorted(set(mda._PARSERS) | {"MMCIF"})
+    if str(fmt).upper() not in known:
+        raise StructureFileError(f"{path}: unknown format {fmt!r} (--format); use one of "
+                                 f"{', '.join(known)}")
+
+
+def _topology_opens(path: Path, topology_format: Optional[str]) -> bool:
+    """True when the topology alone can be read (used to tell whose fault a failure is)."""
+    import MDAnalysis as mda
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if _suffix(path) in MMCIF_SUFFIXES and topology_format is None:
+                _read_mmcif(path)
+            else:
+                kwargs = {"topology_format": topology_format} if topology_format else {}
+                mda.Universe(str(path), **kwargs)
+        except Exception:
+            return False
+    return True
+
+
+#: MDAnalysis wraps parser failures in this sentence; the part after "Error:" is the reason.
+_WRAPPER = re.compile(r"Failed to construct topology from file \S+ with parser <class '[^']*'>\.?\s*"
+                      r"(Error:\s*)?")
+
+
+def _translate(exc: Exception, path: Path, trajs: List[Path],
+               topology_format: Optional[str] = None) -> StructureFileError:
+    msg = _WRAPPER.sub("", " ".join(str(exc).split()))
+    counts = (re.search(r"Topology number of atoms:?\s*(\d+).*number of atoms:?\s*(\d+)", str(exc), re.S | re.I)
+              or re.search(r"n_atoms \((\d+)\) != natom[^(]*\((\d+)\)", str(exc)))
+    if trajs and ("same number of atoms" in msg or "number of atoms" in msg.lower() or counts):
+        m = counts
         detail = f" ({m.group(1)} atoms in the topology, {m.group(2)} in the trajectory)" if m else ""
         return StructureFileError(f"{', '.join(map(str, trajs))}: trajectory does not match topology "
                                   f"{path}{detail}; both must hold the same atoms in the same order")
@@ -389,6 +433,10 @@ def _translate(exc: Exception, path: Path, trajs: List[Path]) -> StructureFileEr
         if str(t) in msg or isinstance(exc, (OSError, EOFError)) and _suffix(t) not in TEXT_FORMATS:
             return StructureFileError(f"{t}: trajectory cannot be read ({msg}); is it truncated or "
                                       "of another format?")
+    if trajs and _topology_opens(path, topology_format):
+        return StructureFileError(f"{', '.join(map(str, trajs))}: trajectory cannot be read with "
+                                  f"topology {path.name} ({type(exc).__name__}: {msg[:200]}); is it "
+                                  "truncated, of another format, or written for other atoms?")
     located = _locate(path)
     if located:
         return StructureFileError(located)

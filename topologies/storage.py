@@ -118,7 +118,20 @@ def _parse_meta(text: str, where: str) -> dict:
         raise GraphFormatError(f"{where}: CGGraph format version {version} is not supported "
                                f"(this code reads versions {', '.join(SUPPORTED_VERSIONS)}); "
                                "upgrade cgmolct")
+    for key in ("arrays", "labels"):
+        value = meta.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise GraphFormatError(f"{where}: graph metadata entry {key!r} must be a list of names; "
+                                   f"got {type(value).__name__}")
+    for key in ("provenance", "mapping"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise GraphFormatError(f"{where}: graph metadata entry {key!r} must be a JSON object; "
+                                   f"got {type(value).__name__}")
     return meta
+
+
+_ZIP_MAGIC = b"PK"
 
 
 def load_graph(path, mmap: bool = False) -> CGGraph:
@@ -138,7 +151,11 @@ def load_graph(path, mmap: bool = False) -> CGGraph:
         meta_path = path / _META_FILE
         if not meta_path.exists():
             raise GraphFormatError(f"{path} is a folder without {_META_FILE}; not a saved CGGraph")
-        meta = _parse_meta(meta_path.read_text(), str(path))
+        try:
+            text = meta_path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GraphFormatError(f"{meta_path}: cannot be read as graph metadata ({exc})") from None
+        meta = _parse_meta(text, str(path))
         for key in meta.get("arrays", []):
             f = path / f"{key}.npy"
             if not f.exists():
@@ -149,6 +166,15 @@ def load_graph(path, mmap: bool = False) -> CGGraph:
             except (ValueError, OSError, EOFError) as exc:
                 raise GraphFormatError(f"{f}: corrupt or truncated array file ({exc})") from None
     else:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(4)
+        except OSError as exc:
+            raise GraphFormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        if not head.startswith(_ZIP_MAGIC):
+            what = "is empty" if not head else "does not start like a zip archive"
+            raise GraphFormatError(f"{path} is not a saved CGGraph .npz: the file {what} "
+                                   "(wrong file, or a truncated copy?)")
         try:
             with np.load(path, allow_pickle=False) as npz:
                 if _META_KEY not in npz.files:
@@ -183,6 +209,10 @@ def _graph_from(arrays: Dict[str, np.ndarray], meta: dict, where: str) -> CGGrap
             raise GraphFormatError(f"{where}: mapping entry {exc} missing") from None
         except TopologyError as exc:
             raise GraphFormatError(f"{where}: saved mapping is inconsistent: {exc}") from None
+    missing_labels = [k for k in meta.get("labels", []) if f"label.{k}" not in arrays]
+    if missing_labels:
+        raise GraphFormatError(f"{where}: label array(s) {', '.join(missing_labels)} listed in the "
+                               "metadata are missing")
     labels = {k: arrays[f"label.{k}"] for k in meta.get("labels", [])}
     kwargs = {f: arrays[f] for f in BEAD_FIELDS if f != "types"}
     try:

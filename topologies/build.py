@@ -218,6 +218,10 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     for n in frame_notes:
         notes.add(n)
     if len(positions) == 0:
+        total = len(universe.trajectory)
+        if frames is not None:
+            raise StructureFileError(f"{traj_label}: the frames asked for ({frames.start}:{frames.stop}:"
+                                     f"{frames.step or 1}) select none of its {total} frame(s)")
         raise StructureFileError(f"{traj_label}: no frames to read")
 
     polymer_res = [r.info.kind in _POLYMER_KINDS for r in residues]
@@ -257,6 +261,7 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     next_molecule = 0
     chain_index_of = {c: k for k, c in enumerate(chain_ids)}
     skipped = 0
+    skip_reasons: List[str] = []
     for res in residues:
         kind = res.info.kind
         is_poly = kind in _POLYMER_KINDS
@@ -300,6 +305,8 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
                 raise MappingError(f"{where}: {exc}. {hint[0].upper() + hint[1:]}, or run without "
                                    "--strict to skip it with a warning.") from None
             notes.add(f"{where}: {exc}; residue skipped ({scheme} map)")
+            if len(skip_reasons) < 3:
+                skip_reasons.append(str(exc))
             skipped += 1
             continue
         if rb is not None:
@@ -320,8 +327,10 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
                 notes.add(f"{label}: no sequence bond to {res.label}: the residue before it was skipped")
             prev_link[segment] = (offset + rb.tail, position)
     if not beads:
-        raise MappingError(f"{label}: no bead could be built with mapping {mapping!r} "
-                           f"({skipped} residues skipped; see the warnings)")
+        why = "; ".join(skip_reasons) + ("; ..." if skipped > len(skip_reasons) else "")
+        raise MappingError(f"{label}: no bead could be built with mapping {mapping!r}: {skipped} "
+                           f"residue(s) skipped ({why or 'no residue gave a bead'}); try another "
+                           "--mapping (heavy, all-atom) or another --select")
 
     unk = [b for b in beads if b[0].type == special_type("UNK")]
     if unk:

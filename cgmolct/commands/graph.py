@@ -61,8 +61,9 @@ def _frames(text: Optional[str]):
         values = [int(p) if p.strip() else None for p in parts]
     except ValueError:
         raise InputError(f"--frames {text!r}: expected START:STOP:STEP with integers, e.g. 0:100:2") from None
-    if len(values) == 1:
-        return slice(values[0], values[0] + 1 if values[0] is not None else None)
+    if len(values) == 1:  # one frame; -1 is the last one
+        v = values[0]
+        return slice(v, (v + 1 or None) if v is not None else None)
     if len(values) > 3 or (len(values) == 3 and values[2] == 0):
         raise InputError(f"--frames {text!r}: expected START:STOP:STEP with a non-zero step")
     return slice(*values)

@@ -15,7 +15,7 @@ from .elements import MASSES
 from .vocabulary import ELEMENTS
 
 __all__ = ["AtomTable", "atom_table", "drop_altlocs", "drop_duplicates", "hydrogen_parents",
-           "residue_label", "set_insertion_codes"]
+           "merge_split_residues", "residue_label", "set_insertion_codes"]
 
 _SYMBOL_TO_Z = {s.upper(): z for z, s in enumerate(ELEMENTS, start=1)}
 _COMMON_BY_MASS = ((1, 1.008), (6, 12.011), (7, 14.007), (8, 15.999), (9, 18.998), (11, 22.990),
@@ -109,6 +109,59 @@ def atom_table(group) -> AtomTable:
     return table
 
 
+def merge_split_residues(t: AtomTable, label: str, positions0: np.ndarray,
+                         max_gap: float = 2.0) -> AtomTable:
+    """Join a residue that a file lists in separate blocks (e.g. all heavy atoms first, the
+    hydrogens of every residue at the end) back into one residue.
+
+    A later block joins an earlier one when both have the same chain, number, insertion
+    code and name, their atom names do not overlap and some atom of the later block lies
+    within ``max_gap`` Å of the earlier one (so repeated residue numbers of distinct
+    molecules, as in wrapped GRO numbering, stay apart).  One warning names the residues.
+    """
+    if len(t) == 0:
+        return t
+    starts = np.flatnonzero(np.r_[True, t.residue_key[1:] != t.residue_key[:-1]])
+    if len(starts) < 2:
+        return t
+    ident = _identity_code(t, starts)
+    _, counts = np.unique(ident, return_counts=True)
+    if counts.max() < 2:
+        return t
+    ends = np.r_[starts[1:], len(t)]
+    pos = np.asarray(positions0, dtype=np.float64)
+    first_block = {}
+    new_key = t.residue_key.copy()
+    merged = []
+    for k in np.flatnonzero(counts[ident] > 1):
+        s, e = int(starts[k]), int(ends[k])
+        head = first_block.get(int(ident[k]))
+        if head is None:
+            first_block[int(ident[k])] = (s, e, set(t.names[s:e].tolist()))
+            continue
+        hs, he, names = head
+        if names & set(t.names[s:e].tolist()):
+            first_block[int(ident[k])] = (s, e, set(t.names[s:e].tolist()))
+            continue
+        gap = np.sqrt(((pos[s:e, None, :] - pos[None, hs:he, :]) ** 2).sum(-1)).min()
+        if gap > max_gap:
+            continue
+        new_key[s:e] = t.residue_key[hs]
+        names |= set(t.names[s:e].tolist())
+        merged.append(residue_label(t, s))
+    if not merged:
+        return t
+    t.residue_key = new_key
+    order = np.argsort(new_key, kind="stable")
+    out = t.subset(order)
+    _, out.residue_key = np.unique(out.residue_key, return_inverse=True)
+    out.residue_key = out.residue_key.astype(np.int64)
+    shown = ", ".join(merged[:3]) + (", ..." if len(merged) > 3 else "")
+    out.notes = list(t.notes) + [f"{label}: {len(merged)} residue(s) listed in two blocks of the file "
+                                 f"were joined ({shown})"]
+    return out
+
+
 def set_insertion_codes(t: AtomTable, codes: np.ndarray) -> AtomTable:
     """Set per-atom insertion codes and split residues where the code changes.
 
@@ -156,16 +209,29 @@ def drop_altlocs(t: AtomTable, label: str, min_warn: float = 1.0) -> AtomTable:
         r0, best = pairs[0]
         alts = sorted({t.altlocs[r] for r, _ in pairs})
         occ = ", ".join(f"{o:.2f}" for o in sorted({float(t.occupancies[r]) for r, _ in pairs}))
+        best_occ = float(t.occupancies[best])
+        relation = ("<" if all(float(t.occupancies[r]) < best_occ for r, _ in pairs)
+                    else "not above")
         notes.append(f"{label}: altloc {', '.join(alts)} of {residue_label(t, r0)} dropped "
-                     f"(occupancy {occ} < {t.occupancies[best]:.2f} of altloc {t.altlocs[best]})")
+                     f"(occupancy {occ} {relation} {best_occ:.2f} of altloc {t.altlocs[best]}"
+                     f"{', the first in the file' if relation != '<' else ''})")
     out = t.subset(keep)
     out.notes = notes
     return out
 
 
+def _identity_code(t: AtomTable, rows: np.ndarray) -> np.ndarray:
+    """(len(rows),) int: one code per residue identity (chain, resid, insertion code, name)."""
+    ident = np.char.add(np.char.add(np.char.add(t.chains[rows].astype(str), "\x1f"),
+                                    np.char.add(t.resids[rows].astype(str), t.icodes[rows].astype(str))),
+                        np.char.add("\x1f", t.resnames[rows].astype(str)))
+    return np.unique(ident, return_inverse=True)[1].astype(np.int64)
+
+
 def drop_duplicates(t: AtomTable, label: str, positions0: np.ndarray) -> AtomTable:
-    """Remove atoms that repeat an earlier atom exactly: same residue, name and position
-    (within 0.001 Å), with one warning per residue.
+    """Remove atoms that repeat an earlier atom exactly: same residue (chain, number,
+    insertion code, name — also when the copy is in another block of the file), same atom
+    name and position (within 0.001 Å), with one warning per residue.
 
     Repeated names at different positions are legal in some formats (XYZ, mol2); polymer
     residues with repeated names are handled by the graph builder.
@@ -176,7 +242,7 @@ def drop_duplicates(t: AtomTable, label: str, positions0: np.ndarray) -> AtomTab
         rounded = np.round(np.asarray(positions0, dtype=np.float64)[named] * 1000.0).astype(np.int64)
         name_code = np.unique(t.names[named], return_inverse=True)[1]
         alt_code = np.unique(t.altlocs[named], return_inverse=True)[1]
-        key = np.column_stack([t.residue_key[named], name_code, alt_code, rounded])
+        key = np.column_stack([_identity_code(t, named), name_code, alt_code, rounded])
         _, first = np.unique(key, axis=0, return_index=True)
         is_first = np.zeros(len(named), dtype=bool)
         is_first[first] = True

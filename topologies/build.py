@@ -17,8 +17,8 @@ from typing import Dict, List, Optional, Union
 import numpy as np
 
 from . import io as _io
-from .atoms import (atom_table, drop_altlocs, drop_duplicates, hydrogen_parents, residue_label,
-                    set_insertion_codes)
+from .atoms import (atom_table, drop_altlocs, drop_duplicates, hydrogen_parents, merge_split_residues,
+                    residue_label, set_insertion_codes)
 from .chains import assign_segments
 from .chemistry import chemical_bonds
 from .errors import MappingError, SelectionError, StructureFileError, TopologyWarning
@@ -166,9 +166,10 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         codes = _io.psf_insertion_codes(universe.filename, universe.atoms.n_atoms)
         if codes is not None:
             table = set_insertion_codes(table, codes[table.index])
+    universe.trajectory[0]
+    table = merge_split_residues(table, label, universe.atoms.positions[table.index])
     table = drop_altlocs(table, label)
     before = len(table.notes)
-    universe.trajectory[0]
     table = drop_duplicates(table, label, universe.atoms.positions[table.index])
     for k, n in enumerate(table.notes):
         notes.add(n, strict_error=StructureFileError if k >= before else None)

@@ -3,18 +3,24 @@
 Trajectories written with molecules wrapped into the box (GROMACS XTC, the AdK GRO/XTC of
 MDAnalysisTests) split chains across the box: bonds of ~80 Å, false chain breaks and wrong
 centroids.  :func:`make_whole` rebuilds each molecule from a spanning tree whose edges are
-short by construction: every atom hangs from the first atom of its residue, and the first
-atom of each residue from the first atom of the previous residue of the same chain.  Each
+short by construction: every atom hangs from the atom before it in its residue (so that
+residues larger than half the box, such as long single-residue polymers, stay whole), and
+the first atom of each residue from the first atom of the previous residue of the same chain.  Each
 edge vector is replaced by its minimum image (``MDAnalysis.lib.distances.minimize_vectors``,
 orthorhombic and triclinic boxes) and positions are rebuilt by cumulative sums — no bonds
 are needed and all atoms of a frame are handled at once.  The first atom of each molecule
-stays where it was.  Valid while residues are smaller than half the box.
+stays where it was.  Valid while consecutive atoms of a residue, and the first atoms of
+consecutive residues, are closer than half the box.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["make_whole"]
+__all__ = ["make_whole", "MAX_WRAPPED_STEP"]
+
+#: Å: a step between consecutive atoms of a residue that crosses the box is unwrapped only
+#: when its minimum image is shorter than this.
+MAX_WRAPPED_STEP = 10.0
 
 
 def make_whole(positions: np.ndarray, box: np.ndarray, residue_key: np.ndarray,
@@ -71,11 +77,25 @@ def make_whole(positions: np.ndarray, box: np.ndarray, residue_key: np.ndarray,
         # those (a vector shorter than that already is its own minimum image)
         half2 = (0.5 * _min_width(b)) ** 2
         bf = b.astype(np.float32)
-        d_atom = x - x[first_of_atom]
-        long = np.einsum("ij,ij->i", d_atom, d_atom) >= half2
-        changed = bool(long.any())
+        # atom k hangs from atom k-1 of its residue: offsets from the residue's first atom
+        # are cumulative sums of these short steps
+        step = np.zeros_like(x)
+        step[1:] = x[1:] - x[:-1]
+        step[starts] = 0.0
+        long = np.flatnonzero(np.einsum("ij,ij->i", step, step) >= half2)
+        if len(long):
+            # a long step is a wrap only when its minimum image is a short step; otherwise
+            # the residue is already whole and longer than half the box (a long polymer)
+            image = minimize_vectors(step[long].astype(np.float32), bf).astype(np.float64)
+            wrapped = np.einsum("ij,ij->i", image, image) < MAX_WRAPPED_STEP ** 2
+            step[long[wrapped]] = image[wrapped]
+            long = long[wrapped]
+        changed = bool(len(long))
         if changed:
-            d_atom[long] = minimize_vectors(d_atom[long].astype(np.float32), bf)
+            run = np.cumsum(step, axis=0)
+            d_atom = run - run[first_of_atom]
+        else:
+            d_atom = x - x[first_of_atom]
         s_pos = x[starts]
         d_res = np.zeros((len(starts), 3))
         d_res[has_pred] = s_pos[has_pred] - s_pos[pred[has_pred]]

@@ -18,6 +18,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true",
                       help="continue from OUTPUT/last.npz (weights, optimiser, epoch, batch, RNG)")
+    mode.add_argument("--resume-from", metavar="CHECKPOINT",
+                      help="continue from this training checkpoint (e.g. OUTPUT/best.npz)")
     mode.add_argument("--overwrite", action="store_true",
                       help="start again even if OUTPUT already holds a run")
     p.add_argument("--output", "-o", help="override the configuration's output folder")
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from ..train.metrics import format_metrics
     from ..train.run import train
 
-    summary = train(cfg, resume=args.resume, overwrite=args.overwrite)
+    summary = train(cfg, resume=args.resume, overwrite=args.overwrite, resume_from=args.resume_from)
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:

@@ -299,19 +299,30 @@ def model_from_checkpoint(path) -> Tuple[Any, Dict[str, Any]]:
     return model, meta
 
 
-def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False) -> Dict[str, Any]:
-    """Run a configuration: resume from ``last.npz`` or start fresh; evaluate the test set.
+def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False,
+          resume_from: Optional[str] = None) -> Dict[str, Any]:
+    """Run a configuration: resume from ``last.npz`` (or ``resume_from``) or start fresh;
+    evaluate the test set with the best model.
 
     Raises
     ------
     ConfigError
         When the output folder already holds a run and neither ``resume`` nor ``overwrite``.
+    CheckpointError
+        When the checkpoint to resume from is missing, truncated or corrupt (checked before
+        any data is loaded).
     """
     out = Path(cfg["output"])
     last = out / "last.npz"
-    if last.exists() and not (resume or overwrite):
+    if last.exists() and not (resume or overwrite or resume_from):
         raise ConfigError(f"output folder {out} already holds a run (last.npz); pass --resume to "
                           "continue it or --overwrite to start again")
+    if resume_from:
+        resume, last = True, Path(resume_from)
+        if not last.exists():
+            raise CheckpointError(f"{last}: checkpoint to resume from does not exist")
+    if resume and last.exists():
+        read_checkpoint(last)  # fail fast on a corrupt file, before data and compilation
     if overwrite and out.exists() and not resume:
         for name in ("last.npz", "best.npz", "log.csv", "history.json", "summary.json",
                      "events.log", "test_metrics.json"):

@@ -82,6 +82,13 @@ def test_sigkill_mid_epoch_and_resume_gives_same_weights(tmp_path, md17_paths):
     for name, value in ref_opt.items():
         np.testing.assert_allclose(opt[name], value, rtol=1e-4, atol=1e-9, err_msg=name)
 
+    # a truncated last.npz: exit 2 naming the file, before any data is loaded
+    data = (tmp_path / "run" / "last.npz").read_bytes()
+    (tmp_path / "run" / "last.npz").write_bytes(data[: len(data) // 3])
+    broken = run_cli("train", cfg, "--resume")
+    assert broken.returncode == 2 and "last.npz: checkpoint is corrupt or truncated" in broken.stderr
+    assert len(broken.stderr.strip().splitlines()) == 1
+
     # eval: physical units, JSON, and the same numbers as the run's own validation
     ev = run_cli("eval", tmp_path / "run" / "best.npz", md17_paths["valid_128"], "--json")
     assert ev.returncode == 0, ev.stderr

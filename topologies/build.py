@@ -247,7 +247,7 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         res.parent = parent[res.rows]
 
     poly_list = [r for r, p in zip(residues, polymer_res) if p]
-    chain_of, segment_of, position_of, chain_ids, chain_notes = assign_segments(poly_list, pos0, label)
+    chain_of, segment_of, position_of, chain_ids, chain_notes = assign_segments(poly_list, positions, label)
     for n in chain_notes:
         notes.add(n)
     poly_info = {id(r): (c, s, p) for r, c, s, p in zip(poly_list, chain_of, segment_of, position_of)}

@@ -15,7 +15,9 @@ Files without chain ids (GRO, XYZ) start a new chain (index, not id) at a break 
 numbering restarts.
 
 A numbering jump between geometrically bonded residues is *not* a break (it is reported).
-Positions are frame 0, after making molecules whole.
+Positions are taken after making molecules whole; with several frames a distance is the
+shortest over the frames (residues bonded in any frame are bonded: distorted frames such as
+normal-mode extremes do not break the chain).
 """
 from __future__ import annotations
 
@@ -32,8 +34,11 @@ MAX_C4_C4 = 8.0
 
 
 def _dist(pos: np.ndarray, a: Optional[int], b: Optional[int]) -> Optional[float]:
+    """Distance (Å) of rows a, b; the shortest over frames when ``pos`` has a frame axis."""
     if a is None or b is None:
         return None
+    if pos.ndim == 3:
+        return float(np.sqrt(((pos[:, a].astype(np.float64) - pos[:, b]) ** 2).sum(-1).min()))
     return float(np.linalg.norm(pos[a] - pos[b]))
 
 
@@ -78,8 +83,8 @@ def assign_segments(residues: Sequence, positions0: np.ndarray, label: str):
     ----------
     residues : sequence of :class:`topologies.mappings.base.Residue`
         Polymer residues (protein, caps, nucleotides) in file order.
-    positions0 : (n_rows, 3) float, Å
-        Frame-0 positions of the atom rows.
+    positions0 : (n_rows, 3) or (n_frames, n_rows, 3) float, Å
+        Positions of the atom rows (one frame, or all frames: shortest distance used).
     label : str
         File name for the notes.
 

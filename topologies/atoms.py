@@ -21,6 +21,8 @@ _SYMBOL_TO_Z = {s.upper(): z for z, s in enumerate(ELEMENTS, start=1)}
 _COMMON_BY_MASS = ((1, 1.008), (6, 12.011), (7, 14.007), (8, 15.999), (9, 18.998), (11, 22.990),
                    (12, 24.305), (15, 30.974), (16, 32.06), (17, 35.45), (19, 39.098), (20, 40.078),
                    (26, 55.845), (29, 63.546), (30, 65.38), (34, 78.971), (35, 79.904), (53, 126.90))
+#: amu: united-atom CH, CH2, CH3, CH4 groups (GROMOS, OPLS-UA).
+_UNITED_ATOM_MASSES = (13.019, 14.027, 15.035, 16.043)
 _TWO_LETTER = {"CL", "BR", "NA", "MG", "ZN", "FE", "CA", "LI", "MN", "CU", "CO", "NI", "SE", "CD",
                "RB", "CS", "SR", "BA", "AL", "SI", "AG", "AU", "HG", "PT", "PB", "SN", "KR", "XE", "AR", "NE", "HE"}
 
@@ -92,8 +94,16 @@ def atom_table(group) -> AtomTable:
     raw_el = np.char.upper(np.char.strip(_attr(group, "elements", [""] * n).astype(str)))
     elements = np.array([_SYMBOL_TO_Z.get(e, 0) for e in raw_el], dtype=np.int64)
     if (elements == 0).any():  # from the mass first (vectorised), then from the atom name
+        for m in _UNITED_ATOM_MASSES:  # CH1..CH4 groups are carbon (CH2 is 0.02 from N)
+            elements[(elements == 0) & (np.abs(masses - m) < 0.005)] = 6
         for z, m in _COMMON_BY_MASS:
             elements[(elements == 0) & (np.abs(masses - m) < 0.1)] = z
+        todo = np.flatnonzero((elements == 0) & (masses > 0.5))
+        if len(todo):  # any other element whose standard mass matches closely (Si, Ti, ...)
+            diff = np.abs(masses[todo, None] - MASSES[None, 1:87])
+            best = diff.argmin(axis=1)
+            close = diff[np.arange(len(todo)), best] < 0.02
+            elements[todo[close]] = best[close] + 1
         for k in np.flatnonzero(elements == 0):
             elements[k] = _guess_element(names[k], resnames[k], 0.0)
     bad_mass = (masses <= 0) | ~np.isfinite(masses)

@@ -15,6 +15,7 @@ from typing import Iterable, Optional
 from .vocabulary import AMINO_ACIDS
 
 __all__ = ["ResidueInfo", "classify_residue", "AMINO_ACID_VARIANTS", "CAPS", "NUCLEOTIDES",
+           "NUCLEOTIDE_LIGANDS",
            "WATER_NAMES", "ION_NAMES", "BACKBONE_ATOMS", "NUCLEIC_BACKBONE_ATOMS", "PHOSPHATE_ATOMS"]
 
 #: Variant / modified residue -> parent amino acid (each mapping is reported once per name).
@@ -60,6 +61,11 @@ NUCLEOTIDES.update({"ADE": (None, "A"), "CYT": (None, "C"), "GUA": (None, "G"),
                     "5MC": ("RNA", "C"), "OMC": ("RNA", "C"), "OMG": ("RNA", "G"), "1MA": ("RNA", "A"),
                     "2MG": ("RNA", "G"), "7MG": ("RNA", "G"), "H2U": ("RNA", "U"), "5MU": ("RNA", "U"),
                     "5CM": ("DNA", "C")})
+
+#: Nucleotide-like ligands and cofactors: atom-level ligands, never chain nucleotides.
+NUCLEOTIDE_LIGANDS = frozenset("ATP ADP AMP ANP ACP AGS APC GTP GDP GMP GNP GSP GCP CTP CDP CMP UTP "
+                               "UDP UMP TTP TDP TMP DTP DGT DCP DCT DUT NAD NAP NDP NAI NAJ FAD FMN "
+                               "SAM SAH COA A3P PAP UPG UD1".split())
 
 WATER_NAMES = frozenset("HOH WAT TIP3 TIP3P TIP4 TIP4P TIP5 TIP5P SOL SPC SPCE T3P T4P T5P H2O DOD "
                         "OH2 TIP W".split())
@@ -135,6 +141,10 @@ def classify_residue(resname: str, atom_names: Iterable[str]) -> ResidueInfo:
     if {"N", "CA", "C"} <= atoms:
         return ResidueInfo("protein", "UNK",
                            note=f"unknown residue {name} has N, CA, C atoms: treated as amino acid UNK")
+    if name in NUCLEOTIDE_LIGANDS or (atoms & {"PA", "PB"} and "P" not in atoms):
+        # nucleoside di/triphosphates and cofactors (ATP, GDP, NAD, FAD, ...) are ligands,
+        # not links of a nucleic-acid chain
+        return ResidueInfo("other", name)
     if {"P", "C4'", "C1'"} <= atoms or {"C4'", "C1'", "O4'"} <= atoms:
         polymer = "RNA" if "O2'" in atoms else "DNA"
         return ResidueInfo("nucleic", "N", polymer=polymer,

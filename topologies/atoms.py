@@ -231,11 +231,17 @@ def drop_altlocs(t: AtomTable, label: str, min_warn: float = 1.0) -> AtomTable:
 
 
 def _identity_code(t: AtomTable, rows: np.ndarray) -> np.ndarray:
-    """(len(rows),) int: one code per residue identity (chain, resid, insertion code, name)."""
-    ident = np.char.add(np.char.add(np.char.add(t.chains[rows].astype(str), "\x1f"),
-                                    np.char.add(t.resids[rows].astype(str), t.icodes[rows].astype(str))),
-                        np.char.add("\x1f", t.resnames[rows].astype(str)))
-    return np.unique(ident, return_inverse=True)[1].astype(np.int64)
+    """(len(rows),) int: one code per residue identity (chain, resid, insertion code, name).
+
+    Computed once per residue block (atoms of a block share all four), then spread to rows.
+    """
+    change = np.r_[True, t.residue_key[1:] != t.residue_key[:-1]]
+    starts = np.flatnonzero(change)
+    block_of_row = np.cumsum(change) - 1
+    ident = [f"{c}\x1f{r}{i}\x1f{n}" for c, r, i, n in zip(t.chains[starts].tolist(), t.resids[starts].tolist(),
+                                                         t.icodes[starts].tolist(), t.resnames[starts].tolist())]
+    code = np.unique(np.array(ident, dtype=str), return_inverse=True)[1].astype(np.int64)
+    return code[block_of_row[np.asarray(rows, dtype=np.int64)]]
 
 
 def drop_duplicates(t: AtomTable, label: str, positions0: np.ndarray) -> AtomTable:

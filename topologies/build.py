@@ -28,7 +28,7 @@ from .mappings import (Residue, map_atoms, map_cap, map_nucleic_residue,
 from .operator import MappingOperator
 from .pbc import make_whole
 from .relations import BOND_TYPES
-from .residues import classify_residue
+from .residues import ResidueInfo, classify_residue
 from .vocabulary import special_type
 
 __all__ = ["build_graph"]
@@ -95,6 +95,20 @@ def _residues(t, label: str) -> List[Residue]:
                            int(t.resids[s]), str(t.icodes[s]).strip(), str(t.chains[s]), info,
                            residue_label(t, s), by_name))
     return out
+
+
+def _lone_caps_as_molecules(residues: List[Residue]) -> List[str]:
+    """Turn caps (ACE, NME, ...) with no amino acid next to them in their chain into small
+    molecules (kind ``other``); returns their labels."""
+    lone = []
+    for k, res in enumerate(residues):
+        if res.info.kind != "cap":
+            continue
+        near = [residues[j] for j in (k - 1, k + 1) if 0 <= j < len(residues)]
+        if not any(r.chain == res.chain and r.info.kind == "protein" for r in near):
+            res.info = ResidueInfo("other", res.info.parent)
+            lone.append(res.label)
+    return lone
 
 
 def _reindex(residues: List[Residue]) -> List[Residue]:
@@ -205,6 +219,12 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     if dropped["water"] or dropped["ion"]:
         notes.add(f"{label}: dropped {dropped['water']} water and {dropped['ion']} ion residues "
                   "(keep them with keep_water/keep_ions, or --keep-water/--keep-ions)")
+
+    lone = _lone_caps_as_molecules(kept_res)
+    if lone:
+        shown = ", ".join(lone[:3]) + (", ..." if len(lone) > 3 else "")
+        notes.add(f"{label}: {len(lone)} cap residue(s) with no amino acid beside them in their chain "
+                  f"mapped as small molecules ({shown})")
 
     keep_rows = np.concatenate([r.rows for r in kept_res])
     table = table.subset(keep_rows)

@@ -67,11 +67,25 @@ def _arrays_and_meta(graph: CGGraph):
 
 
 def save_graph(graph: CGGraph, path) -> str:
-    """Write ``graph`` to ``path`` (``.npz`` file or folder); returns the path as str."""
+    """Write ``graph`` to ``path`` (``.npz`` file or folder); returns the path as str.
+
+    Raises
+    ------
+    TopologyError
+        The folder does not exist, the path is taken by something else, or the disk refuses
+        the write (permissions, read-only or full file system).
+    """
     path = Path(path)
     arrays, text = _arrays_and_meta(graph)
     if not path.parent.exists():
         raise TopologyError(f"cannot save graph to {path}: folder {path.parent} does not exist")
+    try:
+        return _write(path, arrays, text)
+    except OSError as exc:
+        raise TopologyError(f"cannot save graph to {path}: {exc.strerror or exc}") from None
+
+
+def _write(path: Path, arrays: Dict[str, np.ndarray], text: str) -> str:
     if path.suffix == ".npz":
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         try:

@@ -36,10 +36,11 @@ def _build(*args, **kwargs) -> T.CGGraph:
 
 
 def _cli_error(capsys, argv) -> str:
-    """Run the CLI expecting exit 2; return its single stderr line (checked)."""
+    """Run the CLI expecting exit 2; return its single error line (checked)."""
     assert main(argv) == 2
     gc.collect()  # half-built readers must not print "Exception ignored" tracebacks later
-    err = capsys.readouterr().err.strip().splitlines()
+    err = [x for x in capsys.readouterr().err.strip().splitlines()
+           if not x.startswith("cgmolct: warning: ")]  # warnings of a build that got that far
     assert len(err) == 1, err
     assert err[0].startswith("cgmolct: error: ") and "Traceback" not in err[0]
     return err[0]
@@ -278,3 +279,19 @@ def test_thrombin_pqr_light_chain_insertion_codes_and_relations():
     assert len(codes) == 1 + 8 + 13 + 1  # 1, 1A..1H, 14, 14A..14M
     i, j = np.flatnonzero((g.residue_ids == 247))[0], np.flatnonzero((g.residue_ids == 355))[0]
     assert R.relation_name(int(g.relation_codes(np.array([[i, j]]))[0])) == "chain-break"
+
+
+def test_lone_cap_is_a_small_molecule(capsys):
+    # Amber ACE alone in water: no amino acid beside it, so atoms, not a backbone bead
+    g = _build(str(DATA / "Amber/ace_tip3p.parm7"), str(DATA / "Amber/ace_tip3p.nc"))
+    assert g.n_beads == 6 and not g.polymer.any() and g.forces is not None
+    assert any("cap residue(s) with no amino acid" in w for w in g.provenance["warnings"])
+    capped = _build(D.PRMpbc, D.TRJpbc_bz2, mapping="backbone", topology_format="PRMTOP")
+    assert list(capped.names) == ["C", "N", "CA", "C", "N"]
+
+
+def test_unwritable_output_is_one_line(capsys):
+    if not os.path.isdir("/proc"):
+        pytest.skip("needs /proc (a file system that refuses new files)")
+    line = _cli_error(capsys, ["graph", "build", D.PDB_small, "-m", "ca", "-o", "/proc/cgmolct-test.npz"])
+    assert "cannot save graph to /proc/cgmolct-test.npz" in line

@@ -27,6 +27,8 @@ KJ_TO_KCAL = 1.0 / 4.184
 TEXT_FORMATS = {".pdb", ".ent", ".gro", ".mol2", ".xyz", ".psf", ".crd", ".pqr", ".pdbqt",
                 ".cif", ".pdbx", ".mmcif", ".top", ".prmtop", ".parm7", ".itp"}
 MMCIF_SUFFIXES = {".cif", ".pdbx", ".mmcif"}
+#: Coordinate-file suffixes MDAnalysis does not recognise by name -> its format name.
+TRAJECTORY_ALIASES = {".rst7": "INPCRD", ".ncrst": "NCDF", ".netcdf": "NCDF"}
 _NOISE = ("Element information is missing", "Unknown element", "Failed to guess the mass",
           "Unknown masses are set to 0.0", "No coordinate reader found", "Guessed all Masses",
           "Found no information for attr", "Found missing chainIDs", "Supplied AtomGroup was missing",
@@ -342,6 +344,9 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
             else:
                 args = [str(path)] + [str(t) for t in trajs]
                 kwargs = {"topology_format": topology_format} if topology_format else {}
+                aliases = {TRAJECTORY_ALIASES.get(_suffix(t)) for t in trajs}
+                if trajs and len(aliases) == 1 and None not in aliases:
+                    kwargs["format"] = aliases.pop()  # e.g. Amber .rst7 restarts
                 u = mda.Universe(*args, **kwargs)
         except StructureFileError as exc:
             error = exc

@@ -295,3 +295,9 @@ def test_unwritable_output_is_one_line(capsys):
         pytest.skip("needs /proc (a file system that refuses new files)")
     line = _cli_error(capsys, ["graph", "build", D.PDB_small, "-m", "ca", "-o", "/proc/cgmolct-test.npz"])
     assert "cannot save graph to /proc/cgmolct-test.npz" in line
+
+
+def test_amber_rst7_restart_is_a_trajectory():
+    g = _build(str(DATA / "Amber/parmed_ala2_solv.parm7"), str(DATA / "Amber/parmed_ala2_solv.rst7"),
+               mapping="backbone")
+    assert list(g.names) == ["N", "CA", "C"] * 2 and g.n_frames == 1

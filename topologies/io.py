@@ -13,6 +13,7 @@ import gzip
 import os
 import re
 import warnings
+import zlib
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -33,7 +34,8 @@ _NOISE = ("Element information is missing", "Unknown element", "Failed to guess 
           "Unknown masses are set to 0.0", "No coordinate reader found", "Guessed all Masses",
           "Found no information for attr", "Found missing chainIDs", "Supplied AtomGroup was missing",
           "Reader has no dt information", "DCDReader currently makes independent timesteps",
-          "formal charge field", "deprecated", "attribute will not be populated", "Constructed a Universe with")
+          "formal charge field", "deprecated", "attribute will not be populated", "Constructed a Universe with",
+          "Constructed NamedStream from a NamedStream")
 
 
 def _suffix(path: Path) -> str:
@@ -43,13 +45,27 @@ def _suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _open_text(path: Path):
+def _open_text(path: Path, errors: str = "replace"):
+    """Text handle (gzip/bz2 aware); undecodable bytes (latin-1 author names) replaced."""
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", errors="strict")
+        return gzip.open(path, "rt", errors=errors)
     if path.name.lower().endswith(".bz2"):
         import bz2
-        return bz2.open(path, "rt", errors="strict")
-    return open(path, "r", errors="strict")
+        return bz2.open(path, "rt", errors=errors)
+    return open(path, "r", errors=errors)
+
+
+def _open_bytes(path: Path):
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    if path.name.lower().endswith(".bz2"):
+        import bz2
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
+#: Bytes that never occur in a text structure file (controls other than tab, newlines, form feed).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 
 
 def _check_file(path: Path, role: str) -> None:
@@ -61,14 +77,17 @@ def _check_file(path: Path, role: str) -> None:
         raise StructureFileError(f"{path}: {role} file is empty")
     if _suffix(path) in TEXT_FORMATS:
         try:
-            with _open_text(path) as fh:
-                head = fh.read(65536)
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
+            with _open_bytes(path) as fh:
+                raw = fh.read(65536)
+        except (OSError, EOFError, zlib.error) as exc:
             raise StructureFileError(f"{path}: {role} file is not a readable text "
-                                     f"{_suffix(path)[1:].upper()} file (binary or corrupt data: {exc})") from None
-        if "\x00" in head:
-            raise StructureFileError(f"{path}: {role} file contains binary data; expected a text "
-                                     f"{_suffix(path)[1:].upper()} file")
+                                     f"{_suffix(path)[1:].upper()} file (corrupt or not compressed as its "
+                                     f"name says: {exc})") from None
+        n_control = len(raw) - len(raw.translate(None, _CONTROL))
+        if b"\x00" in raw or n_control > 0.005 * len(raw):
+            raise StructureFileError(f"{path}: {role} file is not a readable text "
+                                     f"{_suffix(path)[1:].upper()} file (binary data)")
+        head = raw.decode("utf-8", errors="replace")
         if not head.strip():
             raise StructureFileError(f"{path}: {role} file contains only blank lines")
 
@@ -106,10 +125,16 @@ def _pdb_models(path: Path) -> None:
 
 
 def _bad_pdb_line(path: Path) -> Optional[str]:
+    end_line = None
     with _open_text(path) as fh:
         for lineno, line in enumerate(fh, start=1):
+            if line[:6].rstrip() == "END":
+                end_line = lineno
             if line[:6] in ("ATOM  ", "HETATM"):
                 where = f"{path}, line {lineno}"
+                if end_line is not None:
+                    return (f"{path}, line {end_line}: END record before more atoms (line {lineno}); "
+                            "remove that END line, or split the file")
                 who = f"atom {line[12:16].strip()!r} of {line[17:20].strip()} {line[22:27].strip()}"
                 if len(line.rstrip("\n")) < 54:
                     return f"{where}: truncated ATOM record ({who}): coordinates need columns 31-54"
@@ -153,12 +178,17 @@ def _bad_gro_line(path: Path) -> Optional[str]:
 def _bad_xyz_line(path: Path) -> Optional[str]:
     with _open_text(path) as fh:
         lines = fh.read().splitlines()
-    start, frame = 0, 0
+    start, frame, first_n = 0, 0, None
     while start < len(lines) and lines[start].strip():
         try:
             n = int(lines[start].split()[0])
         except (ValueError, IndexError):
             return f"{path}, line {start + 1}: expected the number of atoms, got {lines[start].strip()!r}"
+        if first_n is None:
+            first_n = n
+        elif n != first_n:
+            return (f"{path}, line {start + 1}: frame {frame} has {n} atoms but frame 0 has {first_n}; "
+                    "frames must hold the same atoms")
         if len(lines) < start + 2 + n:
             return (f"{path}: frame {frame} declares {n} atoms but only "
                     f"{max(len(lines) - start - 2, 0)} atom lines follow (truncated)")
@@ -186,7 +216,7 @@ def _locate(path: Path) -> Optional[str]:
             return _bad_gro_line(path)
         if _suffix(path) == ".xyz":
             return _bad_xyz_line(path)
-    except (OSError, UnicodeDecodeError, EOFError):
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error):
         return None
     return None
 
@@ -261,6 +291,20 @@ def _read_mmcif(path: Path):
                      f"({', '.join(where[:3])}{', ...' if len(where) > 3 else ''}): the highest-occupancy "
                      "altloc of each atom kept")
     return u, notes
+
+
+def _utf8_stream(path: Path):
+    """The file as an in-memory UTF-8 text stream that MDAnalysis can parse (bad bytes replaced)."""
+    import io
+    from MDAnalysis.lib.util import NamedStream
+
+    with _open_text(path) as fh:
+        text = fh.read()
+    name = path.name
+    for ext in (".gz", ".bz2"):
+        if name.lower().endswith(ext):
+            name = name[: -len(ext)]
+    return NamedStream(io.StringIO(text), name)
 
 
 def _describe(path) -> str:
@@ -347,7 +391,14 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
                 aliases = {TRAJECTORY_ALIASES.get(_suffix(t)) for t in trajs}
                 if trajs and len(aliases) == 1 and None not in aliases:
                     kwargs["format"] = aliases.pop()  # e.g. Amber .rst7 restarts
-                u = mda.Universe(*args, **kwargs)
+                try:
+                    u = mda.Universe(*args, **kwargs)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    if "codec can't decode" not in str(exc) or _suffix(path) not in TEXT_FORMATS:
+                        raise
+                    u = mda.Universe(_utf8_stream(path), *args[1:], **kwargs)
+                    extra.append(f"{path.name}: bytes that are not UTF-8 text (e.g. accented names "
+                                 "in REMARK lines) were replaced while reading")
         except StructureFileError as exc:
             error = exc
         except FileNotFoundError as exc:
@@ -508,6 +559,9 @@ def read_frames(universe, atom_indices: np.ndarray, *, path_label: str = "trajec
     except StructureFileError:
         raise
     except Exception as exc:
+        located = _locate(Path(source_path)) if source_path is not None else None
+        if located:
+            raise StructureFileError(located) from None
         raise StructureFileError(f"{path_label}: frame {k} cannot be read "
                                  f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
                                  "the file may be truncated") from None
@@ -544,7 +598,7 @@ def pdb_line_of(path, chain: str, resid: int, icode: str = "") -> Optional[int]:
                     if rid == int(resid) and line[26:27].strip() == icode.strip() and \
                             (len(chain.strip()) != 1 or line[21:22].strip() == chain.strip()):
                         return lineno
-    except (OSError, UnicodeDecodeError, EOFError):
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error):
         return None
     return None
 
@@ -572,7 +626,7 @@ def psf_insertion_codes(path, n_atoms: int) -> Optional[np.ndarray]:
                     return None
                 m = re.match(r"^-?\d+([A-Za-z]*)$", parts[2])
                 codes[k] = m.group(1) if m else ""
-    except (OSError, UnicodeDecodeError, EOFError):
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error):
         return None
     if not any(codes):
         return None

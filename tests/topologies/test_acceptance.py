@@ -301,3 +301,39 @@ def test_amber_rst7_restart_is_a_trajectory():
     g = _build(str(DATA / "Amber/parmed_ala2_solv.parm7"), str(DATA / "Amber/parmed_ala2_solv.rst7"),
                mapping="backbone")
     assert list(g.names) == ["N", "CA", "C"] * 2 and g.n_frames == 1
+
+
+def _villin_lines():
+    return Path(D.PDB_small).read_text().splitlines(keepends=True)
+
+
+def test_latin1_remark_is_read(tmp_path):
+    path = tmp_path / "latin1.pdb"
+    path.write_bytes("REMARK   1 AUTH   J.M\xfcller, F.Garc\xeda\n".encode("latin-1")
+                     + "".join(_villin_lines()).encode())
+    g = _build(path, mapping="ca")
+    assert g.n_beads == 214
+    assert any("not UTF-8" in w for w in g.provenance["warnings"])
+
+
+def test_corrupt_gzip_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.pdb.gz"
+    bad.write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)) * 2)
+    assert "bad.pdb.gz: structure file is not a readable text PDB file" in \
+        _cli_error(capsys, ["graph", "build", str(bad), "-o", "x.npz"])
+
+
+def test_end_record_in_the_middle_is_named(tmp_path, capsys):
+    lines = _villin_lines()
+    k = [n for n, x in enumerate(lines) if x.startswith("ATOM")][300]
+    bad = tmp_path / "end.pdb"
+    bad.write_text("".join(lines[:k]) + "END\n" + "".join(lines[k:]))
+    line = _cli_error(capsys, ["graph", "build", str(bad), "-o", "x.npz"])
+    assert f"end.pdb, line {k + 1}: END record before more atoms (line {k + 2})" in line
+
+
+def test_xyz_frames_with_different_atom_counts(tmp_path, capsys):
+    bad = tmp_path / "vary.xyz"
+    bad.write_text("3\nf0\nC 0 0 0\nO 1.2 0 0\nH -1 0 0\n2\nf1\nC 0 0 0\nO 1.2 0 0\n")
+    line = _cli_error(capsys, ["graph", "build", str(bad), "-o", "x.npz"])
+    assert "vary.xyz, line 6: frame 1 has 2 atoms but frame 0 has 3" in line

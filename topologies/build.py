@@ -76,6 +76,21 @@ def _select(universe, source, selection: Optional[str], label: str):
     return group
 
 
+def _first_model(group, label: str, notes: "_Notes"):
+    """Atoms of the first model when a file stores several models as separate atoms (MMTF
+    NMR ensembles); other models would otherwise become extra copies of every chain."""
+    try:
+        models = np.asarray(group.models)
+    except Exception:  # no ``models`` attribute (almost every format)
+        return group
+    values = np.unique(models)
+    if len(values) < 2:
+        return group
+    notes.add(f"{label}: the file stores {len(values)} models as separate atoms; only model "
+              f"{values[0]} is used")
+    return group[models == values[0]]
+
+
 def _residues(t, label: str) -> List[Residue]:
     out: List[Residue] = []
     starts = np.flatnonzero(np.r_[True, t.residue_key[1:] != t.residue_key[:-1]])
@@ -175,6 +190,7 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     for n in io_notes:
         notes.add(n)
     group = _select(universe, source, selection, label)
+    group = _first_model(group, label, notes)
     table = atom_table(group)
     if not np.any(table.icodes != "") and getattr(universe, "filename", None):
         codes = _io.psf_insertion_codes(universe.filename, universe.atoms.n_atoms)

@@ -337,3 +337,10 @@ def test_xyz_frames_with_different_atom_counts(tmp_path, capsys):
     bad.write_text("3\nf0\nC 0 0 0\nO 1.2 0 0\nH -1 0 0\n2\nf1\nC 0 0 0\nO 1.2 0 0\n")
     line = _cli_error(capsys, ["graph", "build", str(bad), "-o", "x.npz"])
     assert "vary.xyz, line 6: frame 1 has 2 atoms but frame 0 has 3" in line
+
+
+def test_mmtf_models_are_not_extra_chains():
+    g = _build(str(DATA / "5KIH.mmtf.gz"), mapping="nucleic-3")  # DNA duplex, 2 models as atoms
+    assert g.n_beads == 2 * (9 * 3 - 1)  # no 5' phosphate
+    assert sorted(set(g.chain_ids.tolist())) == ["A", "B"] and len(set(g.segment_index.tolist())) == 2
+    assert any("2 models" in w for w in g.provenance["warnings"])

@@ -164,8 +164,14 @@ def report(kind: str) -> None:
     models = list(dict.fromkeys(r["model"] for r in runs))
     summary = {}
     if kind == "md17":
-        lines += ["| model | params (ours) | params (paper) | seeds | steps (mean) | energy MAE kcal/mol "
-                  "| force MAE kcal/mol/Å | status |", "|---|---|---|---|---|---|---|---|"]
+        # equal work: validation force MAE of each model and of SchNet3 after the last epoch
+        # that every run of both reached (wall-time budgets favour fast models otherwise)
+        lines += ["Equal-work column: validation force MAE (kcal/mol/Å) of the model | SchNet3 after "
+                  "the same number of optimiser steps (the last epoch every run of both reached).", "",
+                  "| model | params (ours) | params (paper) | seeds | steps (mean) | energy MAE kcal/mol "
+                  "| force MAE kcal/mol/Å | equal steps: model \\| SchNet3 | status |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        base_runs = [r for r in runs if r["model"] == "SchNet3"]
         for m in models:
             rs = [r for r in runs if r["model"] == m]
             e = _mean_std([r["test"]["energy"]["mae"] for r in rs])
@@ -174,10 +180,18 @@ def report(kind: str) -> None:
             conv = sum(1 for r in rs if r.get("converged"))
             status = "converged" if conv == len(rs) else (
                 "**not converged** (budget)" if conv == 0 else f"{len(rs) - conv}/{len(rs)} not converged")
+            common = min((len(r.get("curve") or []) for r in rs + base_runs), default=0)
+            eq = _mean_std([r["curve"][common - 1]["valid_forces_mae"] for r in rs]) if common else (None, None)
+            eq_base = _mean_std([r["curve"][common - 1]["valid_forces_mae"] for r in base_runs]) \
+                if common else (None, None)
             summary[m] = {"energy_mae": e, "force_mae": f, "n_params": rs[0]["n_params"],
-                          "seeds": [r["seed"] for r in rs], "steps_mean": float(steps), "status": status}
+                          "seeds": [r["seed"] for r in rs], "steps_mean": float(steps), "status": status,
+                          "equal_steps": common * 32, "valid_force_mae_equal_steps": eq,
+                          "schnet3_valid_force_mae_equal_steps": eq_base}
+            eq_text = (f"{common * 32} steps: {eq[0]:.2f} ± {eq[1]:.2f} \\| {eq_base[0]:.2f} ± {eq_base[1]:.2f}"
+                       if eq[0] is not None and eq_base[0] is not None and m != "SchNet3" else "—")
             lines.append(f"| {m} | {rs[0]['n_params']:,} | {PAPER_PARAMS.get(m, 0):,} | {len(rs)} | {steps:.0f} "
-                         f"| {e[0]:.3f} ± {e[1]:.3f} | {f[0]:.3f} ± {f[1]:.3f} | {status} |")
+                         f"| {e[0]:.3f} ± {e[1]:.3f} | {f[0]:.3f} ± {f[1]:.3f} | {eq_text} | {status} |")
     else:
         names = list(runs[0]["test"].keys()) if runs else []
         lines += ["| model | params | seeds | steps | " + " | ".join(

@@ -104,7 +104,10 @@ def atom_table(group) -> AtomTable:
             best = diff.argmin(axis=1)
             close = diff[np.arange(len(todo)), best] < 0.02
             elements[todo[close]] = best[close] + 1
-        for k in np.flatnonzero(elements == 0):
+        # a file with an element column whose entry is blank and massless for an atom (PDB
+        # element "EP": extra points, Drude particles) marks a virtual site: not an element
+        virtual = (raw_el == "") & (masses == 0) & bool((raw_el != "").any())
+        for k in np.flatnonzero((elements == 0) & ~virtual):
             elements[k] = _guess_element(names[k], resnames[k], 0.0)
     bad_mass = (masses <= 0) | ~np.isfinite(masses)
     masses = np.where(bad_mass & (elements > 0), MASSES[np.clip(elements, 0, 118)], masses)

@@ -23,7 +23,8 @@ def guess_bonds(atomic_numbers, positions, tolerance: float = DEFAULT_TOLERANCE)
     Parameters
     ----------
     atomic_numbers : (n_atoms,) int
-        Atomic numbers 1–118.
+        Atomic numbers 1–118; atoms of unknown element (0: virtual sites, CG beads) get no
+        guessed bond, since covalent radii say nothing about them.
     positions : (n_atoms, 3) float, Å
     tolerance : float, Å
 
@@ -45,7 +46,8 @@ def guess_bonds(atomic_numbers, positions, tolerance: float = DEFAULT_TOLERANCE)
     if len(pairs) == 0:
         return np.zeros((0, 2), dtype=np.int64)
     d = np.linalg.norm(x[pairs[:, 0]] - x[pairs[:, 1]], axis=1)
-    keep = (d > 0.1) & (d < radii[pairs[:, 0]] + radii[pairs[:, 1]] + tolerance)
+    keep = ((d > 0.1) & (d < radii[pairs[:, 0]] + radii[pairs[:, 1]] + tolerance)
+            & (z[pairs[:, 0]] > 0) & (z[pairs[:, 1]] > 0))
     pairs = np.sort(pairs[keep], axis=1)
     return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 

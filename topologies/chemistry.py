@@ -71,7 +71,7 @@ def chemical_bonds(universe, atom_index: np.ndarray, elements: np.ndarray,
     bonded[pairs.reshape(-1)] = True
     lonely = np.flatnonzero(~bonded & (elements > 0))
     if len(lonely) > 1 or (len(lonely) and len(pairs)):
-        guessed = guess_bonds(np.where(elements > 0, elements, 6), positions0)
+        guessed = guess_bonds(elements, positions0)  # unknown elements get no guessed bond
         if len(guessed):
             touch = ~bonded[guessed[:, 0]] | ~bonded[guessed[:, 1]]
             guessed = guessed[touch]

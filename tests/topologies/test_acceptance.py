@@ -344,3 +344,13 @@ def test_mmtf_models_are_not_extra_chains():
     assert g.n_beads == 2 * (9 * 3 - 1)  # no 5' phosphate
     assert sorted(set(g.chain_ids.tolist())) == ["A", "B"] and len(set(g.segment_index.tolist())) == 2
     assert any("2 models" in w for w in g.provenance["warnings"])
+
+
+def test_virtual_sites_are_not_atoms_of_an_element():
+    app_data = pytest.importorskip("openmm.app").__file__
+    path = Path(app_data).parent / "data" / "swm4ndp.pdb"  # Drude water: O H H + DOH2, OM (element EP)
+    g = _build(str(path), mapping="all-atom", keep_water=True, selection="resid 1:20")
+    unk = T.vocabulary.special_type("UNK")
+    assert (g.types == 8).sum() == 20 and (g.types == unk).sum() == 40
+    assert g.n_bonds == 40  # O-H1, O-H2 per water; none guessed to the massless sites
+    assert set(g.names[g.types == unk].tolist()) == {"DOH2", "OM"}

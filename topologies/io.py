@@ -73,6 +73,14 @@ def _check_file(path: Path, role: str) -> None:
         raise StructureFileError(f"{path}: {role} file not found")
     if path.is_dir():
         raise StructureFileError(f"{path}: {role} is a folder, not a file")
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise StructureFileError(f"{path}: {role} file cannot be read: permission denied "
+                                 "(check the file's permissions)") from None
+    except OSError as exc:
+        raise StructureFileError(f"{path}: {role} file cannot be opened ({exc.strerror or exc})") from None
     if path.stat().st_size == 0:
         raise StructureFileError(f"{path}: {role} file is empty")
     if _suffix(path) in TEXT_FORMATS:

@@ -354,3 +354,13 @@ def test_virtual_sites_are_not_atoms_of_an_element():
     assert (g.types == 8).sum() == 20 and (g.types == unk).sum() == 40
     assert g.n_bonds == 40  # O-H1, O-H2 per water; none guessed to the massless sites
     assert set(g.names[g.types == unk].tolist()) == {"DOH2", "OM"}
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads files whatever their permissions")
+def test_permission_denied_is_one_line(tmp_path, capsys):
+    path = tmp_path / "locked.pdb"
+    path.write_text("".join(_villin_lines()))
+    path.chmod(0)
+    line = _cli_error(capsys, ["graph", "build", str(path), "-o", "x.npz"])
+    assert "locked.pdb: structure file cannot be read: permission denied" in line

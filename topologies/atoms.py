@@ -12,6 +12,7 @@ from typing import List
 import numpy as np
 
 from .elements import MASSES
+from .residues import WATER_NAMES
 from .vocabulary import ELEMENTS
 
 __all__ = ["AtomTable", "atom_table", "drop_altlocs", "drop_duplicates", "hydrogen_parents",
@@ -104,9 +105,10 @@ def atom_table(group) -> AtomTable:
             best = diff.argmin(axis=1)
             close = diff[np.arange(len(todo)), best] < 0.02
             elements[todo[close]] = best[close] + 1
-        # a file with an element column whose entry is blank and massless for an atom (PDB
-        # element "EP": extra points, Drude particles) marks a virtual site: not an element
-        virtual = (raw_el == "") & (masses == 0) & bool((raw_el != "").any())
+        # in a water with an element column, a blank, massless entry (PDB element "EP": the
+        # extra points and Drude particles of TIP4P/TIP5P/SWM4 models) is a virtual site
+        is_water = np.isin(np.char.upper(np.char.strip(resnames)), list(WATER_NAMES))
+        virtual = (raw_el == "") & (masses == 0) & is_water & bool((raw_el != "").any())
         for k in np.flatnonzero((elements == 0) & ~virtual):
             elements[k] = _guess_element(names[k], resnames[k], 0.0)
     bad_mass = (masses <= 0) | ~np.isfinite(masses)

@@ -369,5 +369,5 @@ def test_permission_denied_is_one_line(tmp_path, capsys):
 def test_ligand_with_blank_element_column_gets_elements_from_names():
     g = _build(str(DATA / "namd_cgenff.pdb"))  # protein with elements; ligand HAO without
     hao = g.residue_names == "HAO"
-    assert hao.sum() == 16 and set(g.types[hao].tolist()) == {6, 7, 8}
+    assert hao.sum() == 17 and set(g.types[hao].tolist()) == {6, 7, 8}  # its heavy atoms
     assert not any("unknown element" in w for w in g.provenance["warnings"])

@@ -303,14 +303,14 @@ def test_amber_rst7_restart_is_a_trajectory():
     assert list(g.names) == ["N", "CA", "C"] * 2 and g.n_frames == 1
 
 
-def _villin_lines():
+def _adk_lines():
     return Path(D.PDB_small).read_text().splitlines(keepends=True)
 
 
 def test_latin1_remark_is_read(tmp_path):
     path = tmp_path / "latin1.pdb"
     path.write_bytes("REMARK   1 AUTH   J.M\xfcller, F.Garc\xeda\n".encode("latin-1")
-                     + "".join(_villin_lines()).encode())
+                     + "".join(_adk_lines()).encode())
     g = _build(path, mapping="ca")
     assert g.n_beads == 214
     assert any("not UTF-8" in w for w in g.provenance["warnings"])
@@ -324,7 +324,7 @@ def test_corrupt_gzip_is_one_line(tmp_path, capsys):
 
 
 def test_end_record_in_the_middle_is_named(tmp_path, capsys):
-    lines = _villin_lines()
+    lines = _adk_lines()
     k = [n for n, x in enumerate(lines) if x.startswith("ATOM")][300]
     bad = tmp_path / "end.pdb"
     bad.write_text("".join(lines[:k]) + "END\n" + "".join(lines[k:]))
@@ -360,7 +360,7 @@ def test_virtual_sites_are_not_atoms_of_an_element():
                     reason="root reads files whatever their permissions")
 def test_permission_denied_is_one_line(tmp_path, capsys):
     path = tmp_path / "locked.pdb"
-    path.write_text("".join(_villin_lines()))
+    path.write_text("".join(_adk_lines()))
     path.chmod(0)
     line = _cli_error(capsys, ["graph", "build", str(path), "-o", "x.npz"])
     assert "locked.pdb: structure file cannot be read: permission denied" in line

@@ -15,9 +15,10 @@ Files without chain ids (GRO, XYZ) start a new chain (index, not id) at a break 
 numbering restarts.
 
 A numbering jump between geometrically bonded residues is *not* a break (it is reported).
-Positions are taken after making molecules whole; with several frames a distance is the
-shortest over the frames (residues bonded in any frame are bonded: distorted frames such as
-normal-mode extremes do not break the chain).
+Positions are taken after making molecules whole; with several frames a distance is its
+10 % quantile over the frames (:data:`FRAME_QUANTILE`): residues bonded in at least a tenth
+of the frames are bonded, so distorted frames (normal-mode extremes) do not break a chain,
+while two chain ends that touch in a rare frame of an MD run are not joined.
 """
 from __future__ import annotations
 
@@ -25,20 +26,24 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["assign_segments", "MAX_CA_CA", "MAX_PEPTIDE", "MAX_O3_P", "MAX_C4_C4"]
+__all__ = ["assign_segments", "MAX_CA_CA", "MAX_PEPTIDE", "MAX_O3_P", "MAX_C4_C4", "FRAME_QUANTILE"]
 
 MAX_CA_CA = 4.3
 MAX_PEPTIDE = 2.0
 MAX_O3_P = 2.0
 MAX_C4_C4 = 8.0
+#: Quantile over frames of a distance used for chain-break tests (0.1: bonded in >= 10 % of frames).
+FRAME_QUANTILE = 0.1
 
 
 def _dist(pos: np.ndarray, a: Optional[int], b: Optional[int]) -> Optional[float]:
-    """Distance (Å) of rows a, b; the shortest over frames when ``pos`` has a frame axis."""
+    """Distance (Å) of rows a, b; with a frame axis, its :data:`FRAME_QUANTILE` quantile
+    over the frames."""
     if a is None or b is None:
         return None
     if pos.ndim == 3:
-        return float(np.sqrt(((pos[:, a].astype(np.float64) - pos[:, b]) ** 2).sum(-1).min()))
+        d = np.sqrt(((pos[:, a].astype(np.float64) - pos[:, b]) ** 2).sum(-1))
+        return float(np.quantile(d, FRAME_QUANTILE))
     return float(np.linalg.norm(pos[a] - pos[b]))
 
 
@@ -84,7 +89,7 @@ def assign_segments(residues: Sequence, positions0: np.ndarray, label: str):
     residues : sequence of :class:`topologies.mappings.base.Residue`
         Polymer residues (protein, caps, nucleotides) in file order.
     positions0 : (n_rows, 3) or (n_frames, n_rows, 3) float, Å
-        Positions of the atom rows (one frame, or all frames: shortest distance used).
+        Positions of the atom rows (one frame, or all frames: 10 % distance quantile used).
     label : str
         File name for the notes.
 

@@ -371,3 +371,26 @@ def test_ligand_with_blank_element_column_gets_elements_from_names():
     hao = g.residue_names == "HAO"
     assert hao.sum() == 17 and set(g.types[hao].tolist()) == {6, 7, 8}  # its heavy atoms
     assert not any("unknown element" in w for w in g.provenance["warnings"])
+
+
+def test_chain_ends_touching_in_one_frame_stay_broken(tmp_path):
+    lines = [x for x in _adk_lines() if x.startswith("ATOM") and int(x[22:26]) <= 60
+             and int(x[22:26]) not in (50, 51)]  # AdK 1-60 without residues 50-51: a gap
+    xyz = np.array([[float(x[30:38]), float(x[38:46]), float(x[46:54])] for x in lines])
+    resid = np.array([int(x[22:26]) for x in lines])
+    ca = {r: xyz[k] for k, r in enumerate(resid) if lines[k][12:16].strip() == "CA"}
+    direction = (ca[52] - ca[49]) / np.linalg.norm(ca[52] - ca[49])
+    touch = xyz.copy()
+    touch[resid >= 52] -= (np.linalg.norm(ca[52] - ca[49]) - 3.8) * direction  # ends 3.8 Å apart
+    out = []
+    for m in range(20):  # the ends touch in model 1 only
+        coords = touch if m == 0 else xyz
+        out.append(f"MODEL     {m + 1:4d}\n")
+        out += [x[:30] + "%8.3f%8.3f%8.3f" % tuple(c) + x[54:] for x, c in zip(lines, coords)]
+        out.append("ENDMDL\n")
+    path = tmp_path / "touch.pdb"
+    path.write_text("".join(out) + "END\n")
+    g = _build(path, mapping="ca")
+    assert g.n_frames == 20 and g.n_beads == 58
+    assert len(np.unique(g.segment_index)) == 2
+    assert [49, 52] not in g.residue_ids[g.bonds].tolist()

@@ -283,7 +283,7 @@ def write_markdown(res: dict, path: Path) -> None:
                   "1,000 beads).",
                   "- GRAPH mode ≥ 2× PyNative: met for inference of every model (ratios above); the "
                   "force-matching step is compiled in both modes (ms.jit in PyNative), where GRAPH "
-                  "mode is still faster."]
+                  "mode was faster in most rows (not all: the machine was loaded)."]
     path.write_text("\n".join(lines) + "\n")
 
 

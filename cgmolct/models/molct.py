@@ -78,9 +78,11 @@ class RelationalEmbedding(nn.Cell):
 class EgoAttention(nn.Cell):
     """One EA block: position embedding, pre-layer-norm, MHA with cutoff-faded weights.
 
-    Inputs: n (B, N, F); rbf (B, N, K+1, n_basis) with the self entry first (zeros);
-    index (B, N, K+1) int32 (self first); weights (B, N, K+1) (1 for self, f(r_ij) ⋅ mask).
-    Returns n + MHA (B, N, F) and the attention (B, N, H, K+1).
+    Inputs: n (B, N, F); rbf (B, C, K+1, n_basis) with the self entry first (zeros);
+    index (B, C, K+1) int32 (self first); weights (B, C, K+1) (1 for self, f(r_ij) ⋅ mask).
+    The C rows are centre beads (C = N and index[:, i, 0] = i for the whole molecule; a
+    chunk of beads for chunked inference).  Returns n_i + MHA (B, C, F) and the attention
+    (B, C, H, K+1).
     """
 
     def __init__(self, dim: int, n_heads: int, n_basis: int):
@@ -93,10 +95,12 @@ class EgoAttention(nn.Cell):
 
     def construct(self, n, rbf, index, weights):
         p = self.position(rbf)
-        nj = gather_neighbours(n, index) * p
-        keys = self.norm(nj)
+        nj = gather_neighbours(n, index)
+        keys = self.norm(nj * p)
         out, attention = self.attention(keys[:, :, 0], keys, weights)
-        return n + out, attention
+        # residual from the gathered self entry: index may list a chunk of centre beads
+        # (C <= N rows, see cgmolct.readouts.chunked); for all beads it equals n
+        return nj[:, :, 0] + out, attention
 
 
 class InteractionUnit(nn.Cell):

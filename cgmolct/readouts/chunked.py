@@ -1,0 +1,241 @@
+r"""Energy and forces of large systems, evaluated over chunks of beads (inference only).
+
+Autodiff of the whole MolCT graph keeps every ``(B, N, K+1, F)`` tensor of every EA block
+for the backward pass, so memory grows with ``N·K·F·n_blocks`` (about 18 KB per padded
+neighbour slot at dim 128 with three blocks: 11 GB at 5,000 beads).  Here the same
+energy and forces are computed layer by layer:
+
+* forward: ``h⁰`` = embedding (+ RME; independent of positions), then each EA application
+  ``h^{l+1}_c = EA_l(h^l, R)_c`` for chunks ``c`` of ``chunk_size`` centre beads — only a
+  ``(B, C, K+1, F)`` slice exists at a time, the ``(B, N, F)`` states are kept;
+* ``E = Σ_i y(h^L_i)`` and ``g^L = ∂E/∂h^L`` from the node readout;
+* backward, from the last application to the first: for each chunk the vector-Jacobian
+  product of ``EA_l(·, ·)_c`` with ``g^{l+1}_c`` (the chunk is recomputed) adds into
+  ``g^l = ∂E/∂h^l`` and ``∂E/∂R``; the forces are ``F = −∂E/∂R``.
+
+This is exact (the chain rule over the layers; the sum over chunks is the sum over beads),
+so energies and forces equal :class:`~cgmolct.readouts.energy.EnergyForceModel` up to float
+rounding.  Peak memory is set by the chunk, not the system: ``O(C·(K+1)·F)`` plus
+``O(N·F)`` per layer state.  Cost: one extra forward pass per EA application.
+
+Works for :class:`~cgmolct.models.MolCT` with plain EA blocks (``max_cycles=1``) or fixed
+cycles (the smooth potentials used for MD).  Adaptive cycles (ACT) and other
+representations are refused with :class:`~cgmolct.errors.ModelError`.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import numpy as np
+from mindspore import Tensor, nn, ops
+
+from ..data import keys
+from ..errors import ModelError
+from ..models.base import check_model_inputs
+from ..nn.geometry import SAFE_DISTANCE, gather_neighbours, gather_pairs
+from .energy import EnergyForceModel
+
+__all__ = ["ChunkedEnergyForces", "DEFAULT_CHUNK_SIZE"]
+
+#: Centre beads per chunk: about 25 MB of (C, K+1, F) activations per tensor at K = 96, F = 128.
+DEFAULT_CHUNK_SIZE = 512
+
+
+class _Embed(nn.Cell):
+    """h⁰ (B, N, F): type embedding, then RME when the model uses it."""
+
+    def __init__(self, rep):
+        super().__init__(auto_prefix=False)  # shared cells keep their parameter names
+        self.embedding = rep.embedding
+        self.use_rme = rep.use_rme
+        if self.use_rme:
+            self.rme = rep.rme
+
+    def construct(self, types, atom_mask, rel_neighbours, rel_codes, rel_mask):
+        z = self.embedding(types)
+        if self.use_rme:
+            return self.rme(z, rel_neighbours, rel_codes, rel_mask, atom_mask)
+        return z
+
+
+class _EAChunk(nn.Cell):
+    """One EA application for a chunk of centre beads.
+
+    Inputs: h (B, N, F), positions (B, N, 3) Å, time (F,) added to h (the NIU cycle
+    embedding; zeros for a plain block), centres (B, C) int32, centre_mask (B, C) bool,
+    neighbours (B, C, K) int32, neighbour_mask (B, C, K) bool.  Returns (B, C, F): the same
+    rows as :class:`~cgmolct.models.molct.MolCT` computes for these beads.
+    """
+
+    def __init__(self, ea, rbf, cutoff_fn):
+        super().__init__(auto_prefix=False)
+        self.ea = ea
+        self.rbf = rbf
+        self.cutoff_fn = cutoff_fn
+
+    def construct(self, h, positions, time, centres, centre_mask, neighbours, neighbour_mask):
+        b, c, _ = neighbours.shape
+        x = h + time
+        vectors = gather_neighbours(positions, neighbours) - gather_pairs(positions, centres)[:, :, None, :]
+        d2 = (vectors * vectors).sum(-1)
+        d2 = ops.where(neighbour_mask, d2, ops.ones_like(d2) * SAFE_DISTANCE)
+        distances = ops.sqrt(d2)
+        rbf = self.rbf(distances)
+        rbf = ops.concat((ops.zeros((b, c, 1, rbf.shape[3]), rbf.dtype), rbf), 2)
+        index = ops.concat((centres[:, :, None], neighbours), 2)
+        fade = self.cutoff_fn(distances) * ops.cast(neighbour_mask, distances.dtype)
+        weights = ops.concat((ops.cast(centre_mask, distances.dtype)[:, :, None], fade), 2)
+        out, _ = self.ea(x, rbf, index, weights)
+        return out
+
+
+class _EAChunkVJP(nn.Cell):
+    """(∂/∂h, ∂/∂R) of ``Σ sens ⊙ _EAChunk(...)``: (B, N, F) and (B, N, 3)."""
+
+    def __init__(self, chunk):
+        super().__init__(auto_prefix=False)
+        self.chunk = chunk
+        self.grad = ops.GradOperation(get_all=True, sens_param=True)
+
+    def construct(self, h, positions, time, centres, centre_mask, neighbours, neighbour_mask,
+                  sens):
+        g = self.grad(self.chunk)(h, positions, time, centres, centre_mask, neighbours,
+                                  neighbour_mask, sens)
+        return g[0], g[1]
+
+
+class _Head(nn.Cell):
+    """Energy (B,) kcal/mol from the last state (padding zeroed as in MolCT)."""
+
+    def __init__(self, readout):
+        super().__init__(auto_prefix=False)
+        self.readout = readout
+
+    def construct(self, h, types, atom_mask):
+        h = h * ops.cast(atom_mask, h.dtype)[..., None]
+        return self.readout(h, types, atom_mask)[:, 0]
+
+
+class _HeadGrad(nn.Cell):
+    """(energy (B,), ∂E/∂h (B, N, F)); molecules are independent, so ∂Σ_b E_b/∂h is per molecule."""
+
+    def __init__(self, head):
+        super().__init__(auto_prefix=False)
+        self.head = head
+        self.grad = ops.GradOperation()
+
+    def construct(self, h, types, atom_mask):
+        return self.head(h, types, atom_mask), self.grad(self.head)(h, types, atom_mask)
+
+
+class ChunkedEnergyForces:
+    """Energy and forces of an :class:`EnergyForceModel` with bounded memory (see module doc).
+
+    Parameters
+    ----------
+    model : EnergyForceModel
+        With a MolCT representation of plain EA blocks or ``fixed_cycles=True``.
+    chunk_size : int
+        Centre beads per chunk C (default :data:`DEFAULT_CHUNK_SIZE`).  Activation memory
+        is proportional to C·(K+1)·dim; GRAPH mode compiles once per (B, N, C, K).
+
+    Call
+    ----
+    ``energy, forces = ChunkedEnergyForces(model)(*inputs)`` with the eight arrays of
+    ``keys.MODEL_INPUTS`` (numpy arrays or tensors) returns numpy arrays: energy (B,)
+    kcal/mol and forces (B, N, 3) kcal/mol/Å (zero on padded beads).
+
+    Raises
+    ------
+    ModelError
+        Not an EnergyForceModel, a representation other than MolCT, adaptive cycles (ACT),
+        a bad ``chunk_size`` or inputs that break the batch contract.
+    """
+
+    def __init__(self, model: EnergyForceModel, chunk_size: int = DEFAULT_CHUNK_SIZE):
+        from ..models.molct import MolCT
+
+        if not isinstance(model, EnergyForceModel):
+            raise ModelError(f"ChunkedEnergyForces needs an EnergyForceModel, got "
+                             f"{type(model).__name__}")
+        rep = model.representation
+        if not isinstance(rep, MolCT):
+            raise ModelError(f"ChunkedEnergyForces supports MolCT representations; got "
+                             f"{type(rep).__name__} (use the EnergyForceModel itself)")
+        if not isinstance(chunk_size, (int, np.integer)) or isinstance(chunk_size, bool) \
+                or chunk_size < 1:
+            raise ModelError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        layers = []
+        zeros = Tensor(np.zeros(rep.dim, np.float32))
+        for block in rep.blocks:
+            if not (block.plain or block.fixed_cycles):
+                raise ModelError("ChunkedEnergyForces needs a smooth potential: MolCT with "
+                                 "max_cycles=1 or fixed_cycles=True (adaptive ACT cycles are not "
+                                 "differentiable across cycle changes)")
+            chunk = _EAChunk(block.ea, rep.rbf, rep.cutoff_fn)
+            vjp = _EAChunkVJP(chunk)
+            if block.plain:
+                layers.append((chunk, vjp, zeros))
+            else:
+                for t in range(block.max_cycles):
+                    layers.append((chunk, vjp, block.time_table[t]))
+        self.model = model
+        self.chunk_size = int(chunk_size)
+        self._embed = _Embed(rep)
+        self._head_grad = _HeadGrad(_Head(model.readout))
+        self._layers = layers
+
+    def _chunks(self, atom_mask: np.ndarray, neighbours: np.ndarray, neighbour_mask: np.ndarray):
+        """(start, stop, tensors) per chunk; the last chunk is padded to C rows."""
+        b, n, k = neighbours.shape
+        c = min(self.chunk_size, n)
+        out = []
+        for start in range(0, n, c):
+            stop = min(start + c, n)
+            rows = stop - start
+            centres = np.zeros((b, c), np.int32)
+            centres[:, :rows] = np.arange(start, stop, dtype=np.int32)
+            cmask = np.zeros((b, c), bool)
+            cmask[:, :rows] = atom_mask[:, start:stop]
+            nb = np.zeros((b, c, k), np.int32)
+            nb[:, :rows] = neighbours[:, start:stop]
+            nmask = np.zeros((b, c, k), bool)
+            nmask[:, :rows] = neighbour_mask[:, start:stop]
+            out.append((start, stop, (Tensor(centres), Tensor(cmask), Tensor(nb), Tensor(nmask))))
+        return out
+
+    def __call__(self, *inputs) -> Tuple[np.ndarray, np.ndarray]:
+        check_model_inputs(inputs)
+        host = {}
+        for name, x in zip(keys.MODEL_INPUTS, inputs):
+            host[name] = np.ascontiguousarray(x.asnumpy() if isinstance(x, Tensor) else np.asarray(x))
+        types = Tensor(host[keys.TYPES].astype(np.int32))
+        positions = Tensor(host[keys.POSITIONS].astype(np.float32))
+        atom_mask_np = host[keys.ATOM_MASK].astype(bool)
+        atom_mask = Tensor(atom_mask_np)
+        chunks = self._chunks(atom_mask_np, host[keys.NEIGHBOURS].astype(np.int32),
+                              host[keys.NEIGHBOUR_MASK].astype(bool))
+        h = self._embed(types, atom_mask, Tensor(host[keys.REL_NEIGHBOURS].astype(np.int32)),
+                        Tensor(host[keys.REL_CODES].astype(np.int32)),
+                        Tensor(host[keys.REL_MASK].astype(bool)))
+        states = []
+        for chunk, _, time in self._layers:
+            states.append(h)
+            nxt = np.empty(tuple(h.shape), np.float32)
+            for start, stop, arrays in chunks:
+                nxt[:, start:stop] = chunk(h, positions, time, *arrays).asnumpy()[:, :stop - start]
+            h = Tensor(nxt)
+        energy, g = self._head_grad(h, types, atom_mask)
+        g = g.asnumpy()
+        d_pos = np.zeros(tuple(positions.shape), np.float32)
+        for (_, vjp, time), h_in in zip(reversed(self._layers), reversed(states)):
+            g_in = np.zeros(tuple(h_in.shape), np.float32)
+            for start, stop, arrays in chunks:
+                sens = np.zeros((g.shape[0], arrays[0].shape[1], g.shape[2]), np.float32)
+                sens[:, :stop - start] = g[:, start:stop]
+                dh, dr = vjp(h_in, positions, time, *arrays, Tensor(sens))
+                g_in += dh.asnumpy()
+                d_pos += dr.asnumpy()
+            g = g_in
+        forces = -d_pos * atom_mask_np[..., None]
+        return energy.asnumpy(), forces

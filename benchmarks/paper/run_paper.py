@@ -208,6 +208,12 @@ def report(kind: str) -> None:
             conv = all(r.get("converged") for r in rs)
             lines.append(f"| {m} | {rs[0]['n_params']:,} | {len(rs)} | {np.mean([r['steps'] for r in rs]):.0f} | "
                          + " | ".join(cells) + f" | {'converged' if conv else '**not converged** (budget)'} |")
+        base = results.get("baselines") or {}
+        for key, label in (("train_mean", "baseline: training mean"),
+                           ("element_refs", "baseline: per-element references (least squares)")):
+            if any(key in base.get(n, {}) for n in names):
+                lines.append(f"| {label} | 0 | – | – | " + " | ".join(
+                    f"{base[n][key]:.4g}" if key in base.get(n, {}) else "–" for n in names) + " | – |")
     results["summary"] = summary
     _atomic_json(HERE / f"{kind}_results.json", results)
     verdict = results.get("verdict")

@@ -31,6 +31,9 @@ def test_graph_mode_matches_pynative(tmp_path):
     np.testing.assert_allclose(graph["forces"], pyn["forces"], rtol=1e-3, atol=1e-5)
     assert np.abs(np.asarray(graph["forces"])).max() > 0
     for res in (graph, pyn):
+        np.testing.assert_allclose(res["chunked_energy"], res["energy"], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(res["chunked_forces"], res["forces"], rtol=1e-4, atol=1e-6)
+    for res in (graph, pyn):
         assert res["steps_train"] == 2.0 and res["steps_eval"] == 4.0
         assert res["losses"][-1] < res["losses"][0]
     np.testing.assert_allclose(graph["losses"], pyn["losses"], rtol=1e-3)

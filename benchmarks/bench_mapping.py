@@ -56,7 +56,6 @@ def _make_100k(folder: Path, n_copies: int = 30, n_frames: int = 60):
         u = mda.Universe(PSF, DCD)
         copies.append(u.atoms)
     merged = mda.Merge(*copies)
-    n = src.atoms.n_atoms
     offsets = np.array([[(k % 5) * 70.0, ((k // 5) % 3) * 70.0, (k // 15) * 70.0] for k in range(n_copies)])
     gro, dcd = folder / "big.gro", folder / "big.dcd"
     with mda.Writer(str(dcd), merged.atoms.n_atoms) as w:

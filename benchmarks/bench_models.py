@@ -36,9 +36,11 @@ from pathlib import Path
 
 import numpy as np
 
+from cgmolct.data.shared import shared_data_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SHARED = Path(os.environ.get("CGMOLCT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED = shared_data_dir()
 MD17 = SHARED / "md17_ethanol" / "ethanol_kcal_A_train_1024.npz"
 PAPER_PARAMS = {"SchNet3": 490_000, "EA1": 91_000, "EA3": 230_000, "NIU1": 91_000,
                 "NIU3": 230_000, "NIU6": 441_000}

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from cgmolct.data.shared import shared_data_dir
+
 os.environ.setdefault("GLOG_v", "3")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("CGMOLCT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED_DATA = shared_data_dir()
 
 
 def _in_ci() -> bool:

@@ -45,7 +45,6 @@ def make_whole(positions: np.ndarray, box: np.ndarray, residue_key: np.ndarray,
         return positions
     from MDAnalysis.lib.distances import minimize_vectors
 
-    n = positions.shape[1]
     res = np.asarray(residue_key)
     mol = np.asarray(molecule_key)
     starts = np.flatnonzero(np.r_[True, res[1:] != res[:-1]])

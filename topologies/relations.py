@@ -29,7 +29,7 @@ Per-bead inputs (all length ``n_beads``):
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 import numpy as np
 

@@ -24,12 +24,14 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
+from cgmolct.data.shared import shared_data_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 # Results go beside this script unless CGMOLCT_PAPER_RESULTS names another folder (the
 # campaign runs from a frozen copy of the code: graph mode re-reads source files when it
 # compiles, so edits made during a campaign would otherwise leak into later runs).
 HERE = Path(os.environ.get("CGMOLCT_PAPER_RESULTS", Path(__file__).resolve().parent))
-DATA = Path(os.environ.get("CGMOLCT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+DATA = shared_data_dir()
 
 #: Parameter counts in the MolCT paper's Table 1 (ethanol models).
 PAPER_PARAMS = {"SchNet3": 490_000, "EA1": 91_000, "NIU1": 91_000, "EA3": 230_000, "NIU3": 230_000}

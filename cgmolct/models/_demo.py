@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Dict
 
@@ -21,9 +20,9 @@ __all__ = ["run_model_demo"]
 
 
 def _shared_md17() -> Path:
-    root = Path(os.environ.get("CGMOLCT_SHARED_DATA",
-                               Path(__file__).resolve().parents[2].parent / "shared" / "data"))
-    return root / "md17_ethanol" / "ethanol_kcal_A_train_1024.npz"
+    from ..data.shared import shared_data_dir
+
+    return shared_data_dir() / "md17_ethanol" / "ethanol_kcal_A_train_1024.npz"
 
 
 def _train_md17(out: Path, summary: Dict) -> None:

@@ -6,7 +6,6 @@ by gradient descent (loss on −∂E/∂R) need one, so every model here uses th
 from __future__ import annotations
 
 import numpy as np
-import mindspore as ms
 from mindspore import Parameter, Tensor, nn, ops
 
 __all__ = ["LayerNorm"]

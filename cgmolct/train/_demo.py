@@ -8,14 +8,14 @@ failed) when ``../shared/data`` is absent.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Dict
 
 
 def _shared_data() -> Path:
-    root = Path(__file__).resolve().parents[2]
-    return Path(os.environ.get("CGMOLCT_SHARED_DATA", root.parent / "shared" / "data"))
+    from ..data.shared import shared_data_dir
+
+    return shared_data_dir()
 
 
 def run_train_demo(out: Path) -> Dict[str, object]:

@@ -9,7 +9,6 @@ builds the model (paper presets or a registry spec), the objective and the train
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple

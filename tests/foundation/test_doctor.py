@@ -5,7 +5,6 @@ import sys
 
 import pytest
 
-from cgmolct._smoke import run_smoke
 from cgmolct.doctor import run_doctor
 
 

@@ -1,8 +1,6 @@
 import subprocess
 import sys
 
-import pytest
-
 import cgmolct
 from cgmolct import errors
 from topologies import errors as terrors

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import mindspore as ms
 from mindspore import Parameter, Tensor, nn, ops
 
 from cgmolct.nn.norm import LayerNorm

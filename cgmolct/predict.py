@@ -14,6 +14,10 @@ from .errors import InputError, ModelError
 __all__ = ["predict", "OUTPUTS"]
 
 #: Every output name understood by :func:`predict`.
+#: Padded neighbour slots (beads × (neighbours + 1) × frames) in one batch above which
+#: energies and forces are evaluated chunk by chunk (about 1.8 GB on the whole-graph path).
+AUTO_CHUNK_SLOTS = 100_000
+
 OUTPUTS = ("energy", "forces", "node_features", "embedding", "attention", "ponder_steps")
 
 _MAX_ATTENTION_BYTES = 2 << 30
@@ -32,7 +36,8 @@ def _parts(model):
 
 
 def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size: int = 16,
-            cutoff: Optional[float] = None, frames=None) -> Dict[str, np.ndarray]:
+            cutoff: Optional[float] = None, frames=None,
+            chunk_size: Optional[int] = None) -> Dict[str, np.ndarray]:
     """Model outputs for all frames of ``graph`` in physical units.
 
     Parameters
@@ -50,6 +55,12 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
         Neighbour cutoff in Å (default: the model's ``r_cut``).
     frames : index, optional
         Frames to use (default all).
+    chunk_size : int, optional
+        Evaluate energy and forces over chunks of this many beads
+        (:class:`~cgmolct.readouts.ChunkedEnergyForces`: same numbers, memory bounded by the
+        chunk).  Default: chunked automatically when a batch holds more than
+        :data:`AUTO_CHUNK_SLOTS` padded neighbour slots and the model supports it (MolCT with
+        plain EA blocks or fixed cycles); 0 never chunks.
 
     Returns
     -------
@@ -62,8 +73,8 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
     from topologies.graph import CGGraph
 
     if isinstance(graph, (list, tuple)):
-        return [predict(model, g, outputs, batch_size=batch_size, cutoff=cutoff, frames=frames)
-                for g in graph]
+        return [predict(model, g, outputs, batch_size=batch_size, cutoff=cutoff, frames=frames,
+                        chunk_size=chunk_size) for g in graph]
     if not isinstance(graph, CGGraph):
         raise InputError(f"predict needs a topologies.CGGraph (or a list of them); got "
                          f"{type(graph).__name__}")
@@ -82,6 +93,9 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
     if ({"attention", "ponder_steps"} & set(outputs)) and not rep.supports_details:
         raise InputError(f"{type(rep).__name__} has no attention weights or ponder steps "
                          "(MolCT has)")
+    if chunk_size is not None and (not isinstance(chunk_size, (int, np.integer))
+                                   or isinstance(chunk_size, bool) or chunk_size < 0):
+        raise InputError(f"chunk_size must be a non-negative integer or None, got {chunk_size!r}")
     if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
     n = graph.n_beads
@@ -90,10 +104,24 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
         raise InputError(f"attention for {n_frames} frames of {n} beads needs "
                          f"{n_frames * n * n * 4 / 2**30:.1f} GiB; select fewer frames")
     return _run(energy_model, rep, graph, outputs, int(batch_size),
-                rep.r_cut if cutoff is None else float(cutoff), frames, n, n_frames)
+                rep.r_cut if cutoff is None else float(cutoff), frames, n, n_frames, chunk_size)
 
 
-def _run(energy_model, rep, graph, outputs, batch_size, cutoff, frames, n, n_frames):
+def _chunker(energy_model, chunk_size):
+    """A ChunkedEnergyForces for ``energy_model``, or None when it cannot chunk."""
+    from .errors import ModelError
+    from .readouts.chunked import DEFAULT_CHUNK_SIZE, ChunkedEnergyForces
+
+    try:
+        return ChunkedEnergyForces(energy_model, int(chunk_size or DEFAULT_CHUNK_SIZE))
+    except ModelError:
+        if chunk_size:  # asked for explicitly: say why not
+            raise
+        return None
+
+
+def _run(energy_model, rep, graph, outputs, batch_size, cutoff, frames, n, n_frames,
+         chunk_size=None):
     from .data import graph_batches, keys
     from .models.base import as_model_inputs, check_model_inputs
 
@@ -104,6 +132,7 @@ def _run(energy_model, rep, graph, outputs, batch_size, cutoff, frames, n, n_fra
     was_details = rep.output_details
     (energy_model or rep).set_train(False)
     done = 0
+    chunker = None
     try:
         for batch in graph_batches(graph, batch_size=batch_size, cutoff=cutoff, frames=frames,
                                    batch_capacity=batch_size):
@@ -117,9 +146,16 @@ def _run(energy_model, rep, graph, outputs, batch_size, cutoff, frames, n, n_fra
             got = {}
             if energy_model is not None and {"energy", "forces"} & set(outputs):
                 rep.output_details = False
-                e, f = energy_model(*tensors)
-                got["energy"] = e.asnumpy()[real]
-                got["forces"] = f.asnumpy()[real][:, :n]
+                slots = args[0].size * (args[3].shape[-1] + 1)
+                if chunk_size or (chunk_size is None and slots > AUTO_CHUNK_SLOTS):
+                    chunker = chunker or _chunker(energy_model, chunk_size)
+                if chunker is not None:
+                    e, f = chunker(*tensors)
+                else:
+                    e, f = energy_model(*tensors)
+                    e, f = e.asnumpy(), f.asnumpy()
+                got["energy"] = e[real]
+                got["forces"] = f[real][:, :n]
             if want_rep:
                 rep.output_details = want_details
                 out = rep(*tensors)

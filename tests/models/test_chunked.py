@@ -53,3 +53,41 @@ def test_chunked_refuses_what_it_cannot_do():
     x[1] = x[1][:, :, :2]
     with pytest.raises(ModelError, match=r"positions has shape \(2, 11, 2\)"):
         ChunkedEnergyForces(model)(*x)
+
+
+def _graph():
+    import topologies
+
+    rng = np.random.default_rng(3)
+    xyz = rng.normal(size=(3, 12, 3)).astype(np.float32) * 2.5
+    return topologies.from_arrays(["C", "C", "O"] + ["H"] * 9, xyz, bonds=None)
+
+
+def test_predict_chunks_on_request_and_automatically(monkeypatch):
+    import cgmolct.predict as predict_module
+    from cgmolct.errors import InputError
+
+    ms.set_seed(11)
+    model = EnergyForceModel(small("molct"), NodeReadout(16, scale=2.0))
+    graph = _graph()
+    whole = predict_module.predict(model, graph, chunk_size=0, batch_size=2)
+    chunked = predict_module.predict(model, graph, chunk_size=3, batch_size=2)
+    assert np.abs(whole["forces"]).max() > 1e-3
+    np.testing.assert_allclose(chunked["energy"], whole["energy"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(chunked["forces"], whole["forces"], rtol=1e-4, atol=1e-6)
+    # above the slot threshold the chunked path is taken by itself (and gives the same numbers)
+    monkeypatch.setattr(predict_module, "AUTO_CHUNK_SLOTS", 1)
+    calls = []
+    real_call = ChunkedEnergyForces.__call__
+    monkeypatch.setattr(ChunkedEnergyForces, "__call__",
+                        lambda self, *a: calls.append(1) or real_call(self, *a))
+    auto = predict_module.predict(model, graph, batch_size=2)
+    assert calls
+    np.testing.assert_allclose(auto["forces"], whole["forces"], rtol=1e-4, atol=1e-6)
+    # a model that cannot chunk falls back silently when automatic, refuses when asked
+    schnet = EnergyForceModel(small("schnet"))
+    assert predict_module.predict(schnet, graph, batch_size=2)["forces"].shape == (3, 12, 3)
+    with pytest.raises(ModelError, match="MolCT"):
+        predict_module.predict(schnet, graph, chunk_size=4)
+    with pytest.raises(InputError, match="chunk_size"):
+        predict_module.predict(model, graph, chunk_size=-1)

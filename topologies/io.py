@@ -132,6 +132,22 @@ def _pdb_models(path: Path) -> None:
                     "(split the file, or keep one model)")
 
 
+def _bad_coordinates(line: str, edges: tuple, where: str, who: str) -> Optional[str]:
+    """Message for the first non-numeric or non-finite x/y/z field of a fixed-column line.
+
+    ``edges`` are the 4 column boundaries of the x, y and z fields (0-based, end-exclusive).
+    """
+    for col, a, b in zip("xyz", edges[:-1], edges[1:]):
+        text = line[a:b]
+        try:
+            value = float(text)
+        except ValueError:
+            return f"{where}: {col} coordinate {text.strip()!r} of {who} is not a number"
+        if not np.isfinite(value):
+            return f"{where}: {col} coordinate of {who} is {text.strip()} (not a finite number)"
+    return None
+
+
 def _bad_pdb_line(path: Path) -> Optional[str]:
     end_line = None
     with _open_text(path) as fh:
@@ -146,14 +162,9 @@ def _bad_pdb_line(path: Path) -> Optional[str]:
                 who = f"atom {line[12:16].strip()!r} of {line[17:20].strip()} {line[22:27].strip()}"
                 if len(line.rstrip("\n")) < 54:
                     return f"{where}: truncated ATOM record ({who}): coordinates need columns 31-54"
-                for col, (a, b) in zip("xyz", ((30, 38), (38, 46), (46, 54))):
-                    text = line[a:b]
-                    try:
-                        value = float(text)
-                    except ValueError:
-                        return f"{where}: {col} coordinate {text.strip()!r} of {who} is not a number"
-                    if not np.isfinite(value):
-                        return f"{where}: {col} coordinate of {who} is {text.strip()} (not a finite number)"
+                problem = _bad_coordinates(line, (30, 38, 46, 54), where, who)
+                if problem:
+                    return problem
     return None
 
 
@@ -173,13 +184,9 @@ def _bad_gro_line(path: Path) -> Optional[str]:
         who = f"atom {line[10:15].strip()!r} of residue {line[5:10].strip()} {line[0:5].strip()}"
         if len(line) < 44:
             return f"{path}, line {k + 3}: truncated atom line ({who})"
-        for col, (a, b) in zip("xyz", ((20, 28), (28, 36), (36, 44))):
-            try:
-                value = float(line[a:b])
-            except ValueError:
-                return f"{path}, line {k + 3}: {col} coordinate {line[a:b].strip()!r} of {who} is not a number"
-            if not np.isfinite(value):
-                return f"{path}, line {k + 3}: {col} coordinate of {who} is not a finite number"
+        problem = _bad_coordinates(line, (20, 28, 36, 44), f"{path}, line {k + 3}", who)
+        if problem:
+            return problem
     return None
 
 

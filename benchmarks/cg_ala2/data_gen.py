@@ -1,0 +1,130 @@
+"""Alanine-dipeptide reference data for the CG benchmark: several independent OpenMM runs.
+
+Runs ``cgmolct.reference.run_reference`` (ACE-ALA-NME, AMBER ff03 + OBC, 300 K, friction
+1/ps, 1 fs, no constraints, one frame per ps) for each seed in its own process, all at
+once, each in ``OUT/seed_N/`` (resumable: run the same command again to continue or, with a
+larger ``--ns``, to extend).  While they run, ``OUT/INDEX.json`` is rewritten every
+``--poll`` seconds with what every seed has completed so far (frames, ns, chunk files,
+speed, load average), so other jobs can use finished chunks before the end.
+
+Example (the long benchmark set, at low priority)::
+
+    nice -n 10 python benchmarks/cg_ala2/data_gen.py --out /tmp/ala2_ref --seeds 1 2 3 4 --ns 25
+
+Read partial data with ``cgmolct.reference.assemble_graph(OUT/seed_N, output=...)`` (only
+complete chunks are read).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+INDEX_FORMAT = "cgmolct-reference-index"
+
+
+def _worker(args) -> int:
+    from cgmolct.reference import ReferenceSettings, run_reference
+
+    settings = ReferenceSettings(temperature=args.temperature, friction=args.friction,
+                                 timestep=args.timestep, n_steps=int(round(args.ns * 1000 / args.timestep)),
+                                 save_every=args.save_every, chunk_frames=args.chunk_frames,
+                                 equilibration_steps=args.equilibration_steps, seed=args.seed,
+                                 platform=args.platform)
+    run_reference(Path(args.out) / f"seed_{args.seed}", settings, label=f"seed {args.seed}")
+    return 0
+
+
+def _index(out: Path, seeds: List[int], target_ns: float, started: float) -> Dict:
+    from cgmolct.reference.chunks import RunFolder
+
+    entries = []
+    total_ns = 0.0
+    for seed in seeds:
+        run = RunFolder(out / f"seed_{seed}")
+        entry = {"seed": seed, "folder": str(run.folder), "n_frames": 0, "ns": 0.0, "chunks": [],
+                 "complete": False, "graph": None}
+        if run.settings_file.exists():
+            settings = run.read_settings()
+            done = run.read_progress()
+            ns = done["n_frames"] * settings["save_interval_ps"] * 1e-3
+            entry.update(n_frames=done["n_frames"], ns=round(ns, 6),
+                         chunks=[str(run.chunk_file(i)) for i in range(done["n_chunks"])],
+                         complete=ns >= target_ns - 1e-9, pdb=str(run.pdb_file),
+                         settings={k: settings[k] for k in ("temperature", "friction", "timestep", "save_every",
+                                                            "forcefield", "platform_used", "openmm_version",
+                                                            "constraints", "equilibration_steps")})
+            graph = run.folder / "reference.npz"
+            if entry["complete"] and graph.exists():
+                entry["graph"] = str(graph)
+            total_ns += ns
+        entries.append(entry)
+    elapsed = time.time() - started
+    return {"format": INDEX_FORMAT, "version": 1,
+            "description": "alanine dipeptide (ACE-ALA-NME) all-atom reference, AMBER ff03 + OBC; chunk "
+                           "npz: positions (frames, 22, 3) float32 Å, forces float32 kcal/mol/Å, energies "
+                           "float64 kcal/mol (potential), steps int64; topology in system.pdb; read with "
+                           "cgmolct.reference.assemble_graph(folder, output=...)",
+            "target_ns_per_seed": target_ns, "total_ns": round(total_ns, 6), "seeds": entries,
+            "updated_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "wall_s_this_session": round(elapsed, 1), "loadavg": list(os.getloadavg()),
+            "cpu_count": os.cpu_count()}
+
+
+def _write_index(out: Path, index: Dict) -> None:
+    from cgmolct.train.checkpoint import atomic_write_text
+
+    atomic_write_text(out / "INDEX.json", json.dumps(index, indent=1) + "\n")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default="/tmp/ala2_ref", help="output folder (one seed_N/ per seed)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
+    p.add_argument("--ns", type=float, default=25.0, help="production length per seed (ns)")
+    p.add_argument("--temperature", type=float, default=300.0, help="K")
+    p.add_argument("--friction", type=float, default=1.0, help="1/ps")
+    p.add_argument("--timestep", type=float, default=0.001, help="ps")
+    p.add_argument("--save-every", type=int, default=1000, help="steps between frames")
+    p.add_argument("--chunk-frames", type=int, default=1000)
+    p.add_argument("--equilibration-steps", type=int, default=100_000)
+    p.add_argument("--platform", default="auto")
+    p.add_argument("--poll", type=float, default=60.0, help="seconds between INDEX.json updates")
+    p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)  # worker mode
+    args = p.parse_args(argv)
+    if args.seed is not None:
+        return _worker(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    common = ["--out", str(out), "--ns", str(args.ns), "--temperature", str(args.temperature),
+              "--friction", str(args.friction), "--timestep", str(args.timestep),
+              "--save-every", str(args.save_every), "--chunk-frames", str(args.chunk_frames),
+              "--equilibration-steps", str(args.equilibration_steps), "--platform", args.platform]
+    procs = {}
+    for seed in args.seeds:
+        log = open(out / f"seed_{seed}.log", "a")
+        procs[seed] = subprocess.Popen([sys.executable, __file__, *common, "--seed", str(seed)],
+                                       stdout=log, stderr=subprocess.STDOUT)
+    failed = []
+    while procs:
+        time.sleep(args.poll if procs else 0)
+        for seed, proc in list(procs.items()):
+            if proc.poll() is not None:
+                if proc.returncode != 0:
+                    failed.append(seed)
+                del procs[seed]
+        _write_index(out, _index(out, args.seeds, args.ns, started))
+    index = _index(out, args.seeds, args.ns, started)
+    _write_index(out, index)
+    print(json.dumps({"total_ns": index["total_ns"], "failed_seeds": failed}))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,7 @@ import numpy as np
 from . import vocabulary as _voc
 from .bonds import guess_bonds
 from .errors import TopologyError
-from .graph import CGGraph
+from .graph import MAX_COORDINATE, CGGraph
 from .operator import MappingOperator
 
 __all__ = ["from_arrays"]
@@ -46,6 +46,25 @@ def _types_from(types_or_elements) -> np.ndarray:
         raise TopologyError(f"atom {k} has type {int(out[k])}, which is not in vocabulary version "
                             f"{_voc.VOCABULARY_VERSION}")
     return out
+
+
+def _copy(value):
+    """A private copy of an array argument (None stays None)."""
+    return None if value is None else np.array(value, copy=True)
+
+
+def _check_magnitude(pos: np.ndarray) -> None:
+    """Refuse non-finite positions and positions beyond :data:`topologies.graph.MAX_COORDINATE`."""
+    bad = ~np.isfinite(pos)
+    if bad.any():
+        f, a, c = (int(v) for v in np.argwhere(bad)[0])
+        raise TopologyError(f"positions[{f}, {a}, {c}] is {pos[f, a, c]} (NaN or infinite); "
+                            "positions must be finite (Å)")
+    big = np.abs(pos) > MAX_COORDINATE
+    if big.any():
+        f, a, c = (int(v) for v in np.argwhere(big)[0])
+        raise TopologyError(f"positions[{f}, {a}, {c}] is {pos[f, a, c]:.4g} Å, beyond ±{MAX_COORDINATE:g} Å; "
+                            "positions must be in Å (convert nm ×10) and within a sane range")
 
 
 def from_arrays(types_or_elements, positions, *, forces=None, energies=None,
@@ -89,12 +108,28 @@ def from_arrays(types_or_elements, positions, *, forces=None, energies=None,
     """
     types = _types_from(types_or_elements)
     n = len(types)
-    pos = np.asarray(positions, dtype=np.float64) if not isinstance(positions, np.ndarray) else positions
+    if n == 0:
+        raise TopologyError("types is empty: a graph needs at least one atom")
+    try:  # a copy: the graph never shares memory with the caller's arrays
+        pos = np.array(positions, dtype=np.float64 if not isinstance(positions, np.ndarray) else None,
+                       copy=True)
+    except (TypeError, ValueError) as exc:
+        raise TopologyError(f"positions cannot be read as an array of numbers ({exc})") from None
+    if pos.dtype.kind not in "fiu":
+        raise TopologyError(f"positions must hold numbers (Å); got dtype {pos.dtype}")
     if pos.ndim == 2:
         pos = pos[None]
     if pos.ndim != 3 or pos.shape[1:] != (n, 3):
         raise TopologyError(f"positions has shape {np.shape(positions)}; expected (n_frames, n_atoms, 3) "
                             f"or (n_atoms, 3) with n_atoms = {n} (the length of types)")
+    if pos.shape[0] == 0:
+        raise TopologyError(f"positions has shape {pos.shape}: no frames; a graph needs at least one "
+                            "frame of positions")
+    _check_magnitude(pos)
+    forces, energies, box, masses = (_copy(a) for a in (forces, energies, box, masses))
+    labels = {k: _copy(v) for k, v in labels.items()} if labels else labels
+    if not isinstance(bonds, str):
+        bonds = _copy(bonds)
     if isinstance(bonds, str):
         if bonds != "guess":
             raise TopologyError(f"bonds must be 'guess', None or an (n_bonds, 2) array; got {bonds!r}")

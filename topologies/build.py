@@ -249,7 +249,11 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     traj_label = (", ".join(Path(t).name for t in ([trajectory] if isinstance(trajectory, (str, Path))
                                                    else list(trajectory)))
                   if trajectory is not None else label)
-    single = source if trajectory is None and isinstance(source, (str, Path)) else None
+    if trajectory is None:
+        single = source if isinstance(source, (str, Path)) else None
+    else:  # the one trajectory file, if one, is where a bad frame's line is searched
+        items = [trajectory] if isinstance(trajectory, (str, Path)) else list(trajectory)
+        single = items[0] if len(items) == 1 else None
     positions, forces, box, frame_notes = _io.read_frames(universe, table.index, path_label=traj_label,
                                                           frames=frames, source_path=single)
     for n in frame_notes:

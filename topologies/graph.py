@@ -35,10 +35,15 @@ from . import vocabulary as _voc
 from .errors import TopologyError
 from .operator import MappingOperator
 
-__all__ = ["CGGraph", "FORMAT_VERSION", "UNITS", "BEAD_FIELDS", "FRAME_FIELDS"]
+__all__ = ["CGGraph", "FORMAT_VERSION", "UNITS", "BEAD_FIELDS", "FRAME_FIELDS", "MAX_COORDINATE"]
 
 #: Version of the saved-graph format (see :mod:`topologies.storage`).
 FORMAT_VERSION = "1"
+
+#: Å: the largest coordinate magnitude accepted anywhere (files, arrays, graphs).  10 µm is
+#: far beyond any simulated or crystal system (PDB columns stop at 9999.999 Å, GRO at
+#: 99999.999 Å); larger values are corrupt data or wrong units, and are refused.
+MAX_COORDINATE = 1.0e5
 
 #: Units of every saved graph.
 UNITS = {"length": "angstrom", "energy": "kcal/mol", "force": "kcal/mol/angstrom",
@@ -112,6 +117,12 @@ def _frame_array(name: str, value, n_frames: int, tail: tuple, dtype) -> Optiona
             bad[0] += start
             raise TopologyError(f"CGGraph: {name} holds a non-finite value (NaN or inf) at index "
                                 f"{tuple(int(b) for b in bad)}")
+        if name == "positions" and part.size and float(np.abs(part).max()) > MAX_COORDINATE:
+            bad = np.argwhere(np.abs(part) > MAX_COORDINATE)[0]
+            value = float(part[tuple(bad)])
+            bad[0] += start
+            raise TopologyError(f"CGGraph: positions hold {value:.4g} Å at index {tuple(int(b) for b in bad)}, "
+                                f"beyond ±{MAX_COORDINATE:g} Å (corrupt data or wrong units)")
     return arr
 
 
@@ -157,6 +168,8 @@ class CGGraph:
         if types.ndim != 1:
             raise TopologyError(f"CGGraph: types has shape {types.shape}; expected (n_beads,)")
         n = len(types)
+        if n == 0:
+            raise TopologyError("CGGraph: no beads (types is empty); a graph needs at least one bead")
         types = _bead_array("types", types, n, np.int32)
         bad = _voc.check_types(types)
         if len(bad) or np.any(types == _voc.PAD):
@@ -191,6 +204,8 @@ class CGGraph:
         if pos.ndim != 3 or pos.shape[1:] != (n, 3):
             raise TopologyError(f"CGGraph: positions has shape {np.shape(positions)}; expected "
                                 f"(n_frames, n_beads, 3) with n_beads = {n}")
+        if pos.shape[0] == 0:
+            raise TopologyError("CGGraph: positions hold no frame; a graph needs at least one frame")
         self.positions = _frame_array("positions", pos, pos.shape[0], (n, 3), np.float32)
         nf = self.positions.shape[0]
         self.forces = _frame_array("forces", forces, nf, (n, 3), np.float32)

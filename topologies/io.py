@@ -20,6 +20,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .errors import StructureFileError
+from .graph import MAX_COORDINATE
 
 __all__ = ["open_universe", "read_frames", "pdb_line_of", "psf_insertion_codes", "KJ_TO_KCAL", "TEXT_FORMATS", "MMCIF_SUFFIXES"]
 
@@ -105,6 +106,7 @@ def _pdb_models(path: Path) -> None:
     counts: List[Tuple[int, int, int]] = []  # (model number, n_atoms, line of MODEL)
     current = None
     n_records = 0
+    closed_at = None  # line of the ENDMDL that closed the last model (None once a MODEL opens)
     with _open_text(path) as fh:
         for lineno, line in enumerate(fh, start=1):
             rec = line[:6]
@@ -115,7 +117,17 @@ def _pdb_models(path: Path) -> None:
                     number = len(counts) + 1
                 current = [number, 0, lineno]
                 counts.append(current)
+                closed_at = None
+            elif rec.startswith("ENDMDL"):
+                if closed_at is None:
+                    closed_at = lineno
             elif rec in ("ATOM  ", "HETATM"):
+                if closed_at is not None:
+                    which = f"MODEL {current[0]}" if current is not None else "the structure (no MODEL record)"
+                    raise StructureFileError(
+                        f"{path}, line {closed_at}: ENDMDL closes {which} but more atoms follow (line "
+                        f"{lineno}) before the next MODEL record; remove that ENDMDL line, or add a "
+                        "MODEL record before the atoms of each model")
                 n_records += 1
                 if current is not None:
                     current[1] += 1
@@ -132,19 +144,30 @@ def _pdb_models(path: Path) -> None:
                     "(split the file, or keep one model)")
 
 
-def _bad_coordinates(line: str, edges: tuple, where: str, who: str) -> Optional[str]:
-    """Message for the first non-numeric or non-finite x/y/z field of a fixed-column line.
+def _bad_value(text: str, col: str, where: str, who: str, to_angstrom: float = 1.0) -> Optional[str]:
+    """Message when one coordinate field is not a number, not finite or absurdly large."""
+    try:
+        value = float(text)
+    except ValueError:
+        return f"{where}: {col} coordinate {text.strip()!r} of {who} is not a number"
+    if not np.isfinite(value):
+        return f"{where}: {col} coordinate of {who} is {text.strip()} (not a finite number)"
+    if abs(value * to_angstrom) > MAX_COORDINATE:
+        return (f"{where}: {col} coordinate {text.strip()} of {who} is beyond ±{MAX_COORDINATE:g} Å "
+                "(corrupt file or wrong units)")
+    return None
 
-    ``edges`` are the 4 column boundaries of the x, y and z fields (0-based, end-exclusive).
+
+def _bad_coordinates(line: str, edges: tuple, where: str, who: str, to_angstrom: float = 1.0) -> Optional[str]:
+    """Message for the first non-numeric, non-finite or absurd x/y/z field of a fixed-column line.
+
+    ``edges`` are the 4 column boundaries of the x, y and z fields (0-based, end-exclusive);
+    ``to_angstrom`` converts the file's length unit to Å (10 for GRO nm).
     """
     for col, a, b in zip("xyz", edges[:-1], edges[1:]):
-        text = line[a:b]
-        try:
-            value = float(text)
-        except ValueError:
-            return f"{where}: {col} coordinate {text.strip()!r} of {who} is not a number"
-        if not np.isfinite(value):
-            return f"{where}: {col} coordinate of {who} is {text.strip()} (not a finite number)"
+        problem = _bad_value(line[a:b], col, where, who, to_angstrom)
+        if problem:
+            return problem
     return None
 
 
@@ -184,7 +207,7 @@ def _bad_gro_line(path: Path) -> Optional[str]:
         who = f"atom {line[10:15].strip()!r} of residue {line[5:10].strip()} {line[0:5].strip()}"
         if len(line) < 44:
             return f"{path}, line {k + 3}: truncated atom line ({who})"
-        problem = _bad_coordinates(line, (20, 28, 36, 44), f"{path}, line {k + 3}", who)
+        problem = _bad_coordinates(line, (20, 28, 36, 44), f"{path}, line {k + 3}", who, 10.0)
         if problem:
             return problem
     return None
@@ -212,14 +235,53 @@ def _bad_xyz_line(path: Path) -> Optional[str]:
             if len(parts) < 4:
                 return f"{path}, line {k + 1}: expected 'element x y z', got {lines[k].strip()!r}"
             for col, text in zip("xyz", parts[1:4]):
-                try:
-                    value = float(text)
-                except ValueError:
-                    return f"{path}, line {k + 1}: {col} coordinate {text!r} of atom {parts[0]} is not a number"
-                if not np.isfinite(value):
-                    return f"{path}, line {k + 1}: {col} coordinate of atom {parts[0]} is not a finite number"
+                problem = _bad_value(text, col, f"{path}, line {k + 1}", f"atom {parts[0]}")
+                if problem:
+                    return problem
         start += 2 + n
         frame += 1
+    return None
+
+
+def _bad_mol2_block(path: Path) -> Optional[str]:
+    """Message for the first mol2 molecule block without atoms, with another atom count than
+    the first block, or with a coordinate that is not a sane number."""
+    with _open_text(path) as fh:
+        lines = fh.read().splitlines()
+    starts = [k for k, line in enumerate(lines) if line.strip().upper() == "@<TRIPOS>MOLECULE"]
+    if not starts:
+        return f"{path}: no @<TRIPOS>MOLECULE record; this is not a mol2 file (wrong file or extension?)"
+    first_n = None
+    for number, (a, b) in enumerate(zip(starts, starts[1:] + [len(lines)]), start=1):
+        name = lines[a + 1].strip() if a + 1 < b else ""
+        block = f"molecule block {number}" + (f" ({name!r})" if name else "")
+        section, n_atoms = None, 0
+        for k in range(a + 1, b):
+            text = lines[k].strip()
+            if text.startswith("@<TRIPOS>"):
+                section = text[9:].strip().upper()
+                continue
+            if section != "ATOM" or not text or text.startswith("#"):
+                continue
+            n_atoms += 1
+            parts = text.split()
+            who = f"atom {parts[1] if len(parts) > 1 else '?'} of {block}"
+            if len(parts) < 6:
+                return (f"{path}, line {k + 1}: atom record of {block} has {len(parts)} fields; expected "
+                        "'id name x y z type ...'")
+            for col, field in zip("xyz", parts[2:5]):
+                problem = _bad_value(field, col, f"{path}, line {k + 1}", who)
+                if problem:
+                    return problem
+        if n_atoms == 0:
+            return (f"{path}, line {a + 1}: {block} has no atoms (its @<TRIPOS>ATOM section is missing "
+                    "or empty); remove that block")
+        if first_n is None:
+            first_n = n_atoms
+        elif n_atoms != first_n:
+            return (f"{path}, line {a + 1}: {block} has {n_atoms} atoms but molecule block 1 has {first_n}; "
+                    "the blocks of a mol2 file are read as frames of one molecule only when their atoms "
+                    "agree (split the file)")
     return None
 
 
@@ -231,6 +293,8 @@ def _locate(path: Path) -> Optional[str]:
             return _bad_gro_line(path)
         if _suffix(path) == ".xyz":
             return _bad_xyz_line(path)
+        if _suffix(path) == ".mol2":
+            return _bad_mol2_block(path)
     except (OSError, UnicodeDecodeError, EOFError, zlib.error):
         return None
     return None
@@ -306,6 +370,16 @@ def _read_mmcif(path: Path):
                      f"({', '.join(where[:3])}{', ...' if len(where) > 3 else ''}): the highest-occupancy "
                      "altloc of each atom kept")
     return u, notes
+
+
+def _lone_carriage_returns(path: Path) -> bool:
+    """True when the file ends lines with a bare CR (not CR LF), which MDAnalysis misreads."""
+    try:
+        with _open_bytes(path) as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error):
+        return False
+    return re.search(rb"\r(?!\n)", raw) is not None
 
 
 def _utf8_stream(path: Path):
@@ -402,6 +476,11 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
                     u.load_new([str(t) for t in trajs] if len(trajs) > 1 else str(trajs[0]))
             else:
                 args = [str(path)] + [str(t) for t in trajs]
+                for k, p in enumerate([path] + trajs):
+                    if _suffix(p) in TEXT_FORMATS and _lone_carriage_returns(p):
+                        args[k] = _utf8_stream(p)  # read with universal newlines
+                        extra.append(f"{p.name}: lines end in carriage returns only (classic Mac "
+                                     "line endings); read as ordinary lines")
                 kwargs = {"topology_format": topology_format} if topology_format else {}
                 aliases = {TRAJECTORY_ALIASES.get(_suffix(t)) for t in trajs}
                 if trajs and len(aliases) == 1 and None not in aliases:
@@ -504,6 +583,13 @@ def _translate(exc: Exception, path: Path, trajs: List[Path],
         if str(t) in msg or isinstance(exc, (OSError, EOFError)) and _suffix(t) not in TEXT_FORMATS:
             return StructureFileError(f"{t}: trajectory cannot be read ({msg}); is it truncated or "
                                       "of another format?")
+    shape = re.search(r"cannot reshape array of size (\d+) into shape \((\d+), ?3\)", msg)
+    if trajs and shape:
+        size, n = int(shape.group(1)), int(shape.group(2))
+        return StructureFileError(
+            f"{', '.join(map(str, trajs))}: trajectory does not match topology {path}: a frame of its "
+            f"{n} atoms needs {3 * n} coordinates but the file gives {size} ({size // 3} atoms' worth) "
+            "before it ends; it was written for other atoms (or is truncated)")
     if trajs and _topology_opens(path, topology_format):
         return StructureFileError(f"{', '.join(map(str, trajs))}: trajectory cannot be read with "
                                   f"topology {path.name} ({type(exc).__name__}: {msg[:200]}); is it "
@@ -590,6 +676,17 @@ def read_frames(universe, atom_indices: np.ndarray, *, path_label: str = "trajec
         who = f"atom {atom.name} of {getattr(atom, 'resname', '?')} {getattr(atom, 'resid', '?')}"
         raise StructureFileError(f"{path_label}: frame {int(selected[f])}, atom {int(idx[a]) + 1} ({who}): "
                                  "coordinate is NaN or infinite")
+    big = np.abs(pos) > MAX_COORDINATE
+    if big.any():
+        f, a, c = np.argwhere(big)[0]
+        located = _locate(Path(source_path)) if source_path is not None else None
+        if located:
+            raise StructureFileError(located)
+        atom = universe.atoms[int(idx[a])]
+        who = f"atom {atom.name} of {getattr(atom, 'resname', '?')} {getattr(atom, 'resid', '?')}"
+        raise StructureFileError(f"{path_label}: frame {int(selected[f])}, atom {int(idx[a]) + 1} ({who}): "
+                                 f"{'xyz'[int(c)]} coordinate {float(pos[f, a, c]):.4g} Å is beyond "
+                                 f"±{MAX_COORDINATE:g} Å (corrupt file or wrong units)")
     if has_forces and not np.all(np.isfinite(forces)):
         f, a, _ = np.argwhere(~np.isfinite(forces))[0]
         raise StructureFileError(f"{path_label}: frame {int(selected[f])}, atom {int(idx[a]) + 1}: "

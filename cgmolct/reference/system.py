@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence
 
 from ..errors import InputError
 
-__all__ = ["SystemSpec", "build_simulation", "choose_platform", "CONSTRAINTS", "PLATFORMS"]
+__all__ = ["SystemSpec", "build_system", "build_simulation", "choose_platform", "CONSTRAINTS", "PLATFORMS"]
 
 #: Constraint options (``none`` keeps every bond flexible, so mapped forces are exact).
 CONSTRAINTS = ("none", "hbonds", "allbonds", "hangles")
@@ -70,6 +70,12 @@ def _read_pdb(path: str):
     if not p.is_file():
         raise InputError(f"{path}: no such PDB file")
     try:
+        text = p.read_text(errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the PDB file ({exc.strerror or exc})") from None
+    if not any(line.startswith(("ATOM  ", "HETATM")) for line in text.splitlines()):
+        raise InputError(f"{path}: no ATOM or HETATM record; not a PDB file with atoms")
+    try:
         pdb = app.PDBFile(str(p))
     except Exception as exc:
         raise InputError(f"{path}: OpenMM cannot read this PDB file ({' '.join(str(exc).split())})") from None
@@ -104,19 +110,33 @@ def _atoms_present(residue) -> str:
     return f"atoms present: {' '.join(names)}{hint}"
 
 
-def _translate_template_error(exc: Exception, path: str, topology) -> InputError:
+def _residue_label(residue) -> str:
+    return f"{residue.name} {residue.id} (chain {residue.chain.id})"
+
+
+def _translate_template_error(exc: Exception, path: str, forcefield, topology) -> InputError:
+    """One InputError naming the residue OpenMM stopped at, what it lacks, and the others."""
     text = " ".join(str(exc).split())
     m = _TEMPLATE.search(text)
     if not m:
         return InputError(f"{path}: the force field cannot parameterise this structure: {text}")
-    index = int(m.group(1)) - 1
-    residue = list(topology.residues())[index] if 0 <= index < topology.getNumResidues() else None
-    label = (f"{residue.name} {residue.id} (chain {residue.chain.id})" if residue is not None
-             else f"{m.group(2)} (residue {m.group(1)})")
+    index = int(m.group(1))  # OpenMM reports the 0-based residue index
+    residues = list(topology.residues())
+    residue = residues[index] if 0 <= index < len(residues) else None
+    label = _residue_label(residue) if residue is not None else f"{m.group(2)} (residue index {index})"
     detail = text.split(").", 1)[1].strip() if ")." in text else ""
-    extra = _atoms_present(residue) if residue is not None else ""
-    return InputError(f"{path}: no force-field template for residue {label}"
-                      f"{': ' + detail if detail else ''}; {extra}")
+    detail = detail.split(" For more information", 1)[0].strip().rstrip(".")
+    parts = [f"{path}: no force-field template for residue {label}" + (f": {detail}" if detail else "")]
+    if residue is not None:
+        parts.append(_atoms_present(residue))
+    try:
+        others = [r for r in forcefield.getUnmatchedResidues(topology) if r is not residue]
+    except Exception:  # pragma: no cover - diagnostic only
+        others = []
+    if others:
+        shown = ", ".join(_residue_label(r) for r in others[:5]) + (", ..." if len(others) > 5 else "")
+        parts.append(f"{len(others)} other residue(s) without a template: {shown}")
+    return InputError("; ".join(parts))
 
 
 def build_system(spec: SystemSpec):
@@ -150,7 +170,7 @@ def build_system(spec: SystemSpec):
     try:
         system = ff.createSystem(pdb.topology, **kwargs)
     except ValueError as exc:
-        raise _translate_template_error(exc, spec.pdb, pdb.topology) from None
+        raise _translate_template_error(exc, spec.pdb, ff, pdb.topology) from None
     except Exception as exc:
         raise InputError(f"{spec.pdb}: OpenMM could not build the system: {' '.join(str(exc).split())}") from None
     return pdb, system

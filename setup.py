@@ -36,6 +36,7 @@ setup(
     license="MIT",
     python_requires=">=3.9,<3.12",
     packages=find_packages(include=["cgmolct", "cgmolct.*", "topologies", "topologies.*"]),
+    package_data={"cgmolct.reference": ["shipped/*.pdb", "shipped/*.npz", "shipped/*.json"]},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["cgmolct = cgmolct.cli:main"]},

@@ -1,8 +1,8 @@
 """``build_graph``: a CGGraph from a structure (+ trajectory) file at a chosen resolution.
 
 Steps: read (MDAnalysis, errors translated, :mod:`topologies.io`) → select → drop altlocs
-and duplicate atoms → classify residues (:mod:`topologies.residues`) → drop water and ions
-(unless kept) → read frames of the kept atoms → make molecules whole
+and duplicate atoms → classify residues (:mod:`topologies.residues`) → drop water, ions
+and crystallisation additives (unless kept) → read frames of the kept atoms → make molecules whole
 (:mod:`topologies.pbc`) → chains, segments, breaks (:mod:`topologies.chains`) → map each
 residue (:mod:`topologies.mappings`) → bonds → mapping operator applied to every frame.
 Every recoverable problem is a :class:`~topologies.errors.TopologyWarning` and a line in
@@ -28,7 +28,7 @@ from .mappings import (Residue, map_atoms, map_cap, map_nucleic_residue,
 from .operator import MappingOperator
 from .pbc import make_whole
 from .relations import BOND_TYPES
-from .residues import ResidueInfo, classify_residue
+from .residues import ADDITIVES, ResidueInfo, classify_residue, is_additive
 from .vocabulary import special_type
 
 __all__ = ["build_graph"]
@@ -137,6 +137,15 @@ def _reindex(residues: List[Residue]) -> List[Residue]:
     return residues
 
 
+def _additive_list(residues=(), counts: Optional[Dict[str, int]] = None) -> str:
+    """``GOL (glycerol) ×3, DMS (dimethyl sulfoxide (DMSO)) ×1`` for residues or name counts."""
+    if counts is None:
+        counts = {}
+        for r in residues:
+            counts[r.resname.upper()] = counts.get(r.resname.upper(), 0) + 1
+    return ", ".join(f"{name} ({ADDITIVES[name]}) ×{n}" for name, n in counts.items())
+
+
 def _where(path_label: str, source, res: Residue) -> str:
     line = _io.pdb_line_of(source, res.chain, res.resid, res.icode) if isinstance(source, (str, Path)) else None
     return f"{path_label}, line {line}" if line else path_label
@@ -144,8 +153,8 @@ def _where(path_label: str, source, res: Residue) -> str:
 
 def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] = "auto",
                 selection: Optional[str] = None, strict: bool = False, keep_water: bool = False,
-                keep_ions: bool = False, frames: Optional[slice] = None, unwrap: bool = True,
-                topology_format: Optional[str] = None) -> CGGraph:
+                keep_ions: bool = False, keep_additives: bool = False, frames: Optional[slice] = None,
+                unwrap: bool = True, topology_format: Optional[str] = None) -> CGGraph:
     """Build a :class:`~topologies.graph.CGGraph` from a structure (+ trajectory).
 
     Parameters
@@ -166,6 +175,11 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         instead of warning.
     keep_water, keep_ions : bool
         Keep waters (one bead each in CG maps) and monatomic ions (dropped by default).
+    keep_additives : bool
+        Keep crystallisation additives and buffer molecules (glycerol, DMSO, acetate, PEG,
+        sulfate, HEPES, ...: :data:`topologies.residues.ADDITIVES`).  By default they are
+        dropped with a warning listing them, unless the file holds nothing else (besides
+        water and ions), in which case they are kept.
     frames : slice, optional
         Frames of the trajectory to read (default all).
     unwrap : bool
@@ -213,11 +227,22 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         shown = ", ".join(labels[:3]) + (", ..." if len(labels) > 3 else "")
         notes.add(f"{label}: {note} ({len(labels)} residue{'s' if len(labels) > 1 else ''}: {shown})")
     dropped = {"water": 0, "ion": 0}
+    additive = {id(r) for r in residues if r.info.kind == "other" and is_additive(r.resname, len(r.rows))}
+    if additive and not keep_additives and not any(
+            id(r) not in additive and r.info.kind not in ("water", "ion") for r in residues):
+        notes.add(f"{label}: only water, ions and crystallisation additives / buffer molecules "
+                  f"({_additive_list(r for r in residues if id(r) in additive)}); the additives are kept")
+        additive = set()
+    dropped_additives: Dict[str, int] = {}
     kept_res = []
     for res in residues:
         kind = res.info.kind
         if (kind == "water" and not keep_water) or (kind == "ion" and not keep_ions):
             dropped[kind] += 1
+            continue
+        if id(res) in additive and not keep_additives:
+            name = res.resname.upper()
+            dropped_additives[name] = dropped_additives.get(name, 0) + 1
             continue
         if kind in _POLYMER_KINDS and len(res.by_name) < len(res.rows):
             first = set(res.by_name.values())
@@ -235,6 +260,12 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     if dropped["water"] or dropped["ion"]:
         notes.add(f"{label}: dropped {dropped['water']} water and {dropped['ion']} ion residues "
                   "(keep them with keep_water/keep_ions, or --keep-water/--keep-ions)")
+
+    if dropped_additives:
+        n_add = sum(dropped_additives.values())
+        notes.add(f"{label}: dropped {n_add} crystallisation additive / buffer molecule"
+                  f"{'s' if n_add > 1 else ''}: {_additive_list(counts=dropped_additives)} (keep them with "
+                  "keep_additives=True, or --keep-additives)")
 
     lone = _lone_caps_as_molecules(kept_res)
     if lone:
@@ -433,6 +464,7 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         "mapping_schemes": schemes,
         "selection": selection,
         "strict": bool(strict),
+        "dropped_additives": dict(dropped_additives),
         "unwrapped": bool(unwrap and box is not None),
         "n_source_atoms": int(n_univ),
         "n_mapped_atoms": int((a2b >= 0).sum()),

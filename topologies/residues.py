@@ -15,7 +15,7 @@ from typing import Iterable, Optional
 from .vocabulary import AMINO_ACIDS
 
 __all__ = ["ResidueInfo", "classify_residue", "AMINO_ACID_VARIANTS", "CAPS", "NUCLEOTIDES",
-           "NUCLEOTIDE_LIGANDS",
+           "NUCLEOTIDE_LIGANDS", "ADDITIVES", "MAX_ADDITIVE_ATOMS", "is_additive",
            "WATER_NAMES", "ION_NAMES", "BACKBONE_ATOMS", "NUCLEIC_BACKBONE_ATOMS", "PHOSPHATE_ATOMS"]
 
 #: Variant / modified residue -> parent amino acid (each mapping is reported once per name).
@@ -71,6 +71,50 @@ WATER_NAMES = frozenset("HOH WAT TIP3 TIP3P TIP4 TIP4P TIP5 TIP5P SOL SPC SPCE T
                         "OH2 TIP W".split())
 ION_NAMES = frozenset("NA NA+ SOD K K+ POT CL CL- CLA MG MG2 MG+2 CA CA2 CAL ZN ZN2 ZN+2 LI LI+ RB CS "
                       "CS+ BR BR- I IOD F FE FE2 FE3 MN CU CU1 CU2 CO NI CD BA SR NIO CIO KIO".split())
+
+#: Crystallisation additives, cryoprotectants, buffers, precipitants and reducing agents
+#: (PDB chemical component id -> what it is).  ``build_graph`` drops them by default beside
+#: other molecules (they are not part of the system being modelled), with a warning listing
+#: them; ``keep_additives=True`` (``--keep-additives``) keeps them as small molecules.
+ADDITIVES = {
+    # cryoprotectants, alcohols and polyols
+    "GOL": "glycerol", "EDO": "1,2-ethanediol", "MPD": "2-methyl-2,4-pentanediol",
+    "MRD": "(R)-2-methyl-2,4-pentanediol", "PGO": "(S)-1,2-propanediol", "PGR": "(R)-1,2-propanediol",
+    "BU3": "2,3-butanediol", "HEZ": "1,6-hexanediol", "EOH": "ethanol", "MOH": "methanol",
+    "IPA": "isopropanol", "IOH": "2-propanol", "DIO": "1,4-dioxane", "ACN": "acetone",
+    "DMS": "DMSO", "DMF": "dimethylformamide",
+    # polyethylene glycol fragments
+    "PEG": "di(hydroxyethyl) ether, PEG", "PGE": "triethylene glycol, PEG",
+    "PG4": "tetraethylene glycol, PEG", "1PE": "pentaethylene glycol, PEG",
+    "P6G": "hexaethylene glycol, PEG", "P33": "heptaethylene glycol, PEG",
+    "PE4": "PEG fragment", "PE8": "octaethylene glycol, PEG", "2PE": "nonaethylene glycol, PEG",
+    "12P": "dodecaethylene glycol, PEG", "15P": "polyethylene glycol, PEG", "PG0": "PEG fragment",
+    "PEU": "PEG fragment", "PE5": "PEG fragment", "7PE": "PEG fragment",
+    # reducing agents
+    "BME": "beta-mercaptoethanol", "DTT": "dithiothreitol", "DTU": "dithioerythritol",
+    "TCE": "TCEP",
+    # organic acids and their salts
+    "ACT": "acetate", "ACY": "acetic acid", "FMT": "formate",
+    "CIT": "citrate", "FLC": "citrate anion", "TAR": "tartrate", "TLA": "L-tartrate",
+    "MLI": "malonate", "MLA": "malonic acid", "SIN": "succinate", "TFA": "trifluoroacetate",
+    "LAC": "lactate", "OXL": "oxalate",
+    # inorganic anions and cations of precipitants
+    "SO4": "sulfate", "SUL": "sulfate", "PO4": "phosphate", "PI": "hydrogen phosphate",
+    "2HP": "dihydrogen phosphate", "NO3": "nitrate", "SCN": "thiocyanate", "AZI": "azide",
+    "NH4": "ammonium", "CAC": "cacodylate", "BCT": "bicarbonate", "CO3": "carbonate",
+    # buffers
+    "TRS": "Tris", "EPE": "HEPES", "MES": "MES", "MPO": "MOPS", "BTB": "Bis-Tris",
+    "B3P": "Bis-Tris propane", "CXS": "CAPS", "IMD": "imidazole", "PIP": "PIPES",
+    "BCN": "bicine", "TAM": "Tris",
+}
+#: Residues named as additives but larger than this (atoms) are kept: not the additive.
+MAX_ADDITIVE_ATOMS = 120
+
+
+def is_additive(resname: str, n_atoms: int) -> bool:
+    """True for a crystallisation additive / buffer molecule (see :data:`ADDITIVES`)."""
+    return str(resname).strip().upper() in ADDITIVES and n_atoms <= MAX_ADDITIVE_ATOMS
+
 
 #: Protein backbone heavy atoms (with terminal variants).
 BACKBONE_ATOMS = frozenset("N CA C O OXT OT1 OT2 O1 O2 OC1 OC2 HA HA2 HA3 H HN H1 H2 H3 HT1 HT2 HT3".split())

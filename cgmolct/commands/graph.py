@@ -47,6 +47,9 @@ def _build_options(p: argparse.ArgumentParser) -> None:
                    help="stop at residues missing key atoms or duplicate atoms instead of skipping them")
     p.add_argument("--keep-water", action="store_true", help="keep water molecules (dropped by default)")
     p.add_argument("--keep-ions", action="store_true", help="keep monatomic ions (dropped by default)")
+    p.add_argument("--keep-additives", action="store_true",
+                   help="keep crystallisation additives and buffer molecules (glycerol, DMSO, PEG, "
+                        "sulfate, HEPES, ...; dropped by default beside other molecules)")
     p.add_argument("--frames", default=None, metavar="START:STOP:STEP", help="frames to read (default all)")
     p.add_argument("--no-unwrap", action="store_true", help="do not make molecules whole across the box")
     p.add_argument("--format", default=None, help="MDAnalysis topology format when the extension is unusual")
@@ -77,6 +80,7 @@ def _build(args, source: str, trajectories: List[str]):
         graph = topologies.build_graph(
             source, trajectories or None, mapping=args.mapping, selection=args.select,
             strict=args.strict, keep_water=args.keep_water, keep_ions=args.keep_ions,
+            keep_additives=args.keep_additives,
             frames=_frames(args.frames), unwrap=not args.no_unwrap, topology_format=args.format)
     return graph, [str(w.message) for w in caught if issubclass(w.category, topologies.TopologyWarning)]
 

@@ -12,7 +12,6 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 _MAPPINGS = ("backbone", "heavy", "ca", "cacb")           # = cgmolct.reference.mapping.REFERENCE_MAPPINGS

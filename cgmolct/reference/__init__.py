@@ -15,9 +15,11 @@ Command line: ``cgmolct data reference`` and ``cgmolct data map``.
 from __future__ import annotations
 
 from .assemble import assemble_graph
+from .mapping import FORCE_MAPS, REFERENCE_MAPPINGS, map_reference
 from .run import ALANINE_DIPEPTIDE_FORCEFIELD, ReferenceSettings, run_reference
-from .structures import shipped_alanine_dipeptide_pdb
+from .structures import SHIPPED_REFERENCE, shipped_alanine_dipeptide_pdb, shipped_reference
 from .system import CONSTRAINTS, PLATFORMS, SystemSpec
 
-__all__ = ["run_reference", "ReferenceSettings", "assemble_graph", "SystemSpec", "CONSTRAINTS",
-           "PLATFORMS", "ALANINE_DIPEPTIDE_FORCEFIELD", "shipped_alanine_dipeptide_pdb"]
+__all__ = ["run_reference", "ReferenceSettings", "assemble_graph", "map_reference", "SystemSpec",
+           "CONSTRAINTS", "PLATFORMS", "REFERENCE_MAPPINGS", "FORCE_MAPS", "ALANINE_DIPEPTIDE_FORCEFIELD",
+           "shipped_alanine_dipeptide_pdb", "shipped_reference", "SHIPPED_REFERENCE"]

@@ -9,7 +9,6 @@ temperature, friction, time step, seed, save interval, platform, OpenMM version)
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Optional
 
 import numpy as np

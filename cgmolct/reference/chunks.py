@@ -94,8 +94,9 @@ class RunFolder:
             return {"n_chunks": 0, "step": 0, "n_frames": 0}
         return self._read_json(self.progress_file)
 
-    def write_progress(self, n_chunks: int, step: int, n_frames: int) -> None:
-        self._write_json(self.progress_file, {"n_chunks": int(n_chunks), "step": int(step),
+    def write_progress(self, n_chunks: int, step: int, n_frames: int, **extra: Any) -> None:
+        """Record ``n_chunks`` complete chunks (``extra``: speed, load average ...)."""
+        self._write_json(self.progress_file, {**extra, "n_chunks": int(n_chunks), "step": int(step),
                                               "n_frames": int(n_frames)})
 
     # ------------------------------------------------------------------ chunks
@@ -131,8 +132,8 @@ class RunFolder:
                     number = int(path.name[len(prefix):].split(".")[0])
                 except ValueError:
                     continue
-                limit = n_chunks if folder == "chunks" else n_chunks + 1
-                if number >= limit or (folder == "state" and number < n_chunks):
+                stale = number >= n_chunks if folder == "chunks" else number != n_chunks
+                if stale:
                     path.unlink()
 
     def write_state(self, n_chunks: int, checkpoint: bytes, state_xml: str) -> None:

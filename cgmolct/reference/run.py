@@ -9,7 +9,8 @@ assembled into an ``all-atom`` :class:`topologies.CGGraph` (``OUT/reference.npz`
 """
 from __future__ import annotations
 
-import math
+import io
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError
+from ..train.checkpoint import atomic_write_text
 from ..units import UNITS
 from .chunks import RunFolder
 from .structures import shipped_alanine_dipeptide_pdb
@@ -152,6 +154,32 @@ class _Progress:
             self.bar.close()
 
 
+def _run_chunk(simulation, frames: int, save_every: int, bar: "_Progress", before: int, ns_per_frame: float):
+    """Run ``frames`` x ``save_every`` steps; (positions Å, forces kcal/mol/Å, energies kcal/mol, steps)."""
+    n_atoms = simulation.topology.getNumAtoms()
+    pos = np.empty((frames, n_atoms, 3), np.float32)
+    frc = np.empty_like(pos)
+    ene = np.empty(frames, np.float64)
+    steps = np.empty(frames, np.int64)
+    for f in range(frames):
+        simulation.step(save_every)
+        pos[f], frc[f], ene[f] = _frame(simulation)
+        steps[f] = simulation.currentStep
+        if bar.tty:
+            bar.update((before + f + 1) * ns_per_frame, ns_per_frame)
+    return pos, frc, ene, steps
+
+
+def _write_pdb(path: Path, topology, simulation) -> None:
+    """The current (minimised) structure as PDB: the topology of every saved frame."""
+    from openmm import app
+
+    buf = io.StringIO()
+    app.PDBFile.writeFile(topology, simulation.context.getState(getPositions=True).getPositions(), buf,
+                          keepIds=True)
+    atomic_write_text(path, buf.getvalue())
+
+
 def _settings_record(settings: ReferenceSettings, pdb: str, platform_name: str) -> Dict[str, Any]:
     import openmm
 
@@ -209,84 +237,58 @@ def run_reference(output, settings: Optional[ReferenceSettings] = None, *, progr
     run = RunFolder(output)
     if run.folder.exists() and not run.folder.is_dir():
         raise InputError(f"{run.folder} exists and is not a folder")
-    resuming = run.settings_file.exists()
     pdb = str(settings.pdb) if settings.pdb is not None else shipped_alanine_dipeptide_pdb()
-    if resuming:
-        old = run.read_settings()
+    old = run.read_settings() if run.settings_file.exists() else None
+    done = run.read_progress() if old is not None else {"n_chunks": 0, "step": 0, "n_frames": 0}
+    resuming = done["n_chunks"] > 0
     spec = SystemSpec(pdb=pdb, forcefield=list(settings.forcefield), constraints=settings.constraints)
     simulation, pdbfile = build_simulation(spec, temperature=settings.temperature, friction=settings.friction,
                                            timestep=settings.timestep, seed=settings.seed,
                                            platform=settings.platform, minimise=not resuming)
-    platform_name = simulation.context.getPlatform().getName()
-    record = _settings_record(settings, pdb, platform_name)
-    chunk_steps = settings.chunk_frames * settings.save_every
-    if resuming:
+    record = _settings_record(settings, pdb, simulation.context.getPlatform().getName())
+    if old is not None:
         _check_same(old, record, run.folder)
         if old.get("chunk_frames") != settings.chunk_frames:
             raise InputError(f"{run.folder}: chunk_frames was {old.get('chunk_frames')}; keep it when resuming")
-        done = run.read_progress()
-        run.remove_stale(done["n_chunks"])
-        if done["n_chunks"]:
-            chk = run.checkpoint_file(done["n_chunks"])
-            try:
-                simulation.loadCheckpoint(str(chk))
-            except Exception:  # other platform or OpenMM version: the portable state
-                simulation.loadState(str(run.state_file(done["n_chunks"])))
-        else:
-            run.remove_stale(0)
-            resuming = False
-    if not resuming:
+    run.remove_stale(done["n_chunks"])
+    if resuming:
+        try:  # exact continuation (positions, velocities, random state) on the same platform
+            simulation.loadCheckpoint(str(run.checkpoint_file(done["n_chunks"])))
+        except Exception:  # another platform or OpenMM version: the portable state
+            simulation.loadState(str(run.state_file(done["n_chunks"])))
+    else:
         run.folder.mkdir(parents=True, exist_ok=True)
-        from openmm import app
-
-        from ..train.checkpoint import atomic_write_text
-        import io as _io
-
-        buf = _io.StringIO()
-        state = simulation.context.getState(getPositions=True)
-        app.PDBFile.writeFile(pdbfile.topology, state.getPositions(), buf, keepIds=True)
-        atomic_write_text(run.pdb_file, buf.getvalue())
+        _write_pdb(run.pdb_file, pdbfile.topology, simulation)
         run.write_settings(record)
         if settings.equilibration_steps:
             simulation.step(int(settings.equilibration_steps))
         simulation.currentStep = 0
-        done = {"n_chunks": 0, "step": 0, "n_frames": 0}
-    else:
+    if old is not None and resuming:
         merged = dict(old, n_steps=max(int(old["n_steps"]), settings.n_steps))
         run.write_settings({k: v for k, v in merged.items() if k not in ("format", "version")})
 
     n_frames_total = settings.n_steps // settings.save_every
-    n_chunks_total = math.ceil(n_frames_total / settings.chunk_frames)
-    ns_per_step = settings.timestep * 1e-3
-    bar = _Progress(n_frames_total * settings.save_every * ns_per_step,
-                    done["n_frames"] * settings.save_every * ns_per_step, progress, label)
+    ns_per_frame = settings.save_every * settings.timestep * 1e-3
+    n_frames, index = done["n_frames"], done["n_chunks"]
+    bar = _Progress(n_frames_total * ns_per_frame, n_frames * ns_per_frame, progress, label)
     try:
-        n_frames = done["n_frames"]
-        for index in range(done["n_chunks"], n_chunks_total):
-            frames = min(settings.chunk_frames, n_frames_total - index * settings.chunk_frames)
-            pos = np.empty((frames, simulation.topology.getNumAtoms(), 3), np.float32)
-            frc = np.empty_like(pos)
-            ene = np.empty(frames, np.float64)
-            steps = np.empty(frames, np.int64)
-            for f in range(frames):
-                simulation.step(settings.save_every)
-                pos[f], frc[f], ene[f] = _frame(simulation)
-                steps[f] = simulation.currentStep
-                if bar.tty:
-                    bar.update((n_frames + f + 1) * settings.save_every * ns_per_step,
-                               settings.save_every * ns_per_step)
-            run.write_chunk(index, pos, frc, ene, steps)
+        while n_frames < n_frames_total:
+            chunk = _run_chunk(simulation, min(settings.chunk_frames, n_frames_total - n_frames),
+                               settings.save_every, bar, n_frames, ns_per_frame)
+            run.write_chunk(index, *chunk)
             state_xml = XmlSerializer.serialize(simulation.context.getState(
                 getPositions=True, getVelocities=True, getParameters=True, enforcePeriodicBox=False))
             run.write_state(index + 1, simulation.context.createCheckpoint(), state_xml)
-            n_frames += frames
-            run.write_progress(index + 1, simulation.currentStep, n_frames)
-            run.remove_stale(index + 1)
+            index += 1
+            n_frames += len(chunk[0])
+            run.write_progress(index, simulation.currentStep, n_frames,
+                               speed_ns_per_day=bar.speed(n_frames * ns_per_frame), loadavg=list(os.getloadavg()))
+            run.remove_stale(index)
             if not bar.tty:
-                bar.update(n_frames * settings.save_every * ns_per_step, 0.0)
+                bar.update(n_frames * ns_per_frame, 0.0)
     finally:
         bar.close()
-    rate = bar.speed(n_frames * settings.save_every * ns_per_step)
+    rate = bar.speed(n_frames * ns_per_frame) if n_frames > done["n_frames"] else None
     if not assemble:
         return None
     from .assemble import assemble_graph

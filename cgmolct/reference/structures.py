@@ -9,16 +9,19 @@ The geometry is minimised later, by :func:`cgmolct.reference.system.build_simula
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
 __all__ = ["ALANINE_DIPEPTIDE", "alanine_dipeptide_heavy_atoms", "write_alanine_dipeptide_pdb",
-           "shipped_alanine_dipeptide_pdb"]
+           "shipped_alanine_dipeptide_pdb", "shipped_reference", "SHIPPED_REFERENCE"]
 
 #: Name of the built-in system.
 ALANINE_DIPEPTIDE = "alanine-dipeptide"
 _SHIPPED = Path(__file__).with_name("shipped") / "ala2.pdb"
+#: The small all-atom reference set shipped with cgmolct (made by ``cgmolct data reference``;
+#: the command is in benchmarks/cg_ala2/README.md): 2 ns, a frame per ps, 300 K.
+SHIPPED_REFERENCE = Path(__file__).with_name("shipped") / "ala2_ref_2ns.npz"
 
 
 def _place(a: np.ndarray, b: np.ndarray, c: np.ndarray, bond: float, angle: float,
@@ -118,3 +121,27 @@ def write_alanine_dipeptide_pdb(path, forcefield_files: Sequence[str] = ("amber0
 def shipped_alanine_dipeptide_pdb() -> str:
     """Path of the prepared ACE-ALA-NME PDB shipped with cgmolct (22 atoms, with hydrogens)."""
     return str(_SHIPPED)
+
+
+def shipped_reference(mapping: Optional[str] = None):
+    """The shipped alanine-dipeptide reference set as a CGGraph.
+
+    Parameters
+    ----------
+    mapping : str, optional
+        None for the all-atom graph (22 atoms; positions Å, forces kcal/mol/Å, potential
+        energies kcal/mol), or a CG mapping (``backbone``, ``heavy``, ``ca``, ``cacb``) applied
+        with :func:`cgmolct.reference.mapping.map_reference`.
+    """
+    import topologies
+
+    from ..errors import DataError
+
+    if not SHIPPED_REFERENCE.exists():
+        raise DataError(f"{SHIPPED_REFERENCE}: the shipped reference set is missing from this installation")
+    graph = topologies.CGGraph.load(str(SHIPPED_REFERENCE))
+    if mapping is None:
+        return graph
+    from .mapping import map_reference
+
+    return map_reference(graph, mapping)

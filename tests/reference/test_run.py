@@ -100,12 +100,15 @@ def test_resume_after_interruption_continues_the_trajectory(small_run, tmp_path,
 
 def test_extend_and_changed_settings(small_run, tmp_path):
     folder = tmp_path / "run"
-    short = dict(SMALL, n_steps=1000)
+    short = dict(SMALL, n_steps=1200)  # 12 frames: chunks of 5, 5 and 2
     g = run_reference(folder, ReferenceSettings(**short), progress=False)
-    assert g.n_frames == 10
+    assert g.n_frames == 12
     longer = run_reference(folder, ReferenceSettings(**SMALL), progress=False)
     assert longer.n_frames == 20
-    np.testing.assert_array_equal(longer.positions[:10], g.positions)
+    np.testing.assert_array_equal(longer.positions[:12], g.positions)
+    np.testing.assert_array_equal(longer.labels["step"], np.arange(1, 21) * 100)
+    again = run_reference(folder, ReferenceSettings(**SMALL), progress=False)  # nothing left to run
+    assert again.n_frames == 20
     with pytest.raises(InputError, match="temperature"):
         run_reference(folder, ReferenceSettings(**dict(SMALL, temperature=310.0)), progress=False)
 

@@ -47,10 +47,11 @@ def plot_free_energy(analysis, path, vmax: Optional[float] = None) -> str:
     panels = [("reference", r.reference)] + ([("CG", r.cg)] if r.cg is not None else [])
     finite = [p["fes"]["free_energy"][np.isfinite(p["fes"]["free_energy"])] for _, p in panels]
     top = vmax if vmax is not None else min(10.0, max(float(f.max()) for f in finite))
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels) + 0.8, 5.0), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels) + 1.2, 5.0), squeeze=False,
+                             constrained_layout=True)
     edges = r.reference["fes"]["edges"]
     mesh = None
-    for ax, (name, side) in zip(axes[0], panels):
+    for k, (ax, (name, side)) in enumerate(zip(axes[0], panels)):
         f = np.where(np.isfinite(side["fes"]["free_energy"]), side["fes"]["free_energy"], np.nan)
         mesh = ax.pcolormesh(edges, edges, f.T, vmin=0.0, vmax=top, cmap="viridis", shading="flat")
         ax.set_xlim(-180, 180)
@@ -58,8 +59,10 @@ def plot_free_energy(analysis, path, vmax: Optional[float] = None) -> str:
         ax.set_xticks(range(-180, 181, 90))
         ax.set_yticks(range(-180, 181, 90))
         ax.set_xlabel(f"{analysis.labels[0]} (deg)")
-        ax.set_ylabel(f"{analysis.labels[1]} (deg)")
-        ax.axvline(0.0, color="w", lw=0.6, ls="--")
+        if k == 0:
+            ax.set_ylabel(f"{analysis.labels[1]} (deg)")
+        ax.set_aspect("equal")
+        ax.axvline(0.0, color="0.5", lw=0.6, ls="--")
         ax.set_title(f"{name} ({side['n_frames']} frames)\n{_populations_line(side)}", fontsize=9)
     cbar = fig.colorbar(mesh, ax=list(axes[0]), shrink=0.85)
     cbar.set_label("free energy (kcal/mol)")

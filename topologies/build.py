@@ -25,6 +25,7 @@ from .errors import MappingError, SelectionError, StructureFileError, TopologyWa
 from .graph import CGGraph
 from .mappings import (Residue, map_atoms, map_cap, map_nucleic_residue,
                        map_protein_residue, map_water, resolve_mapping, weights_for)
+from .martini import FORMATS_WITHOUT_MASSES, MARTINI_MASS, is_martini, map_martini_residue
 from .operator import MappingOperator
 from .pbc import make_whole
 from .relations import BOND_TYPES
@@ -146,6 +147,40 @@ def _additive_list(residues=(), counts: Optional[Dict[str, int]] = None) -> str:
     return ", ".join(f"{name} ({ADDITIVES[name]}) ×{n}" for name, n in counts.items())
 
 
+def _as_martini_beads(table, source, label: str, notes: "_Notes") -> None:
+    """Martini input: no element of any bead (names are bead names, not atoms) and the
+    Martini bead mass where the file format stores no masses."""
+    table.elements = np.zeros(len(table), dtype=np.int64)
+    suffix = _io._suffix(Path(source)) if isinstance(source, (str, Path)) else ""
+    no_masses = suffix in FORMATS_WITHOUT_MASSES or not np.any(table.masses > 0)
+    if no_masses:
+        table.masses = np.full(len(table), MARTINI_MASS)
+    notes.add(f"{label}: coarse-grained input (Martini bead names such as BB, SC1, PO4, W): beads are "
+              "typed by role, not as atoms" + (f"; every bead has mass {MARTINI_MASS:g} amu" if no_masses else ""))
+
+
+def _molecule_keys(residues: List[Residue], polymer_res: List[bool]) -> np.ndarray:
+    """Molecule of each atom row for making molecules whole: a polymer chain per chain id,
+    each other residue alone.  Without chain ids (GRO, XYZ) a new chain starts where the
+    numbering restarts or the polymer kind changes, so that copies of a molecule are never
+    joined (and moved by a box vector)."""
+    n = sum(len(r.rows) for r in residues)
+    keys = np.empty(n, dtype=np.int64)
+    ids: Dict[tuple, int] = {}
+    copy, prev = 0, None
+    for res, is_poly in zip(residues, polymer_res):
+        if is_poly and res.chain == "":
+            family = "nucleic" if res.info.kind == "nucleic" else "protein"
+            if prev is not None and (res.resid <= prev[0] or family != prev[1]):
+                copy += 1
+            prev = (res.resid, family)
+            key = ("chain", "", copy)
+        else:
+            key = ("chain", res.chain, 0) if is_poly else ("res", res.key, 0)
+        keys[res.rows] = ids.setdefault(key, len(ids))
+    return keys
+
+
 def _where(path_label: str, source, res: Residue) -> str:
     line = _io.pdb_line_of(source, res.chain, res.resid, res.icode) if isinstance(source, (str, Path)) else None
     return f"{path_label}, line {line}" if line else path_label
@@ -206,6 +241,9 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     group = _select(universe, source, selection, label)
     group = _first_model(group, label, notes)
     table = atom_table(group)
+    martini = is_martini(table.resnames, table.names)
+    if martini:
+        _as_martini_beads(table, source, label, notes)
     if not np.any(table.icodes != "") and getattr(universe, "filename", None):
         codes = _io.psf_insertion_codes(universe.filename, universe.atoms.n_atoms)
         if codes is not None:
@@ -302,16 +340,16 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
                   "periodic box; molecules were not unwrapped")
         unwrap = False
     if unwrap and box is not None:
-        chain_mol = {}
-        mol_key = np.empty(len(table), dtype=np.int64)
-        for res, is_poly in zip(residues, polymer_res):
-            key = ("chain", res.chain) if is_poly else ("res", res.key)
-            mol_key[res.rows] = chain_mol.setdefault(key, len(chain_mol))
-        positions = make_whole(positions, box, table.residue_key, mol_key)
+        positions = make_whole(positions, box, table.residue_key, _molecule_keys(residues, polymer_res))
     pos0 = positions[0].astype(np.float64)
 
     # chemical bonds (used for hydrogen parents and atom-level beads)
     schemes = resolve_mapping(mapping, has_polymer=any(polymer_res))
+    if martini and isinstance(mapping, str) and mapping.strip().lower() == "auto":
+        schemes = {"protein": "all-atom", "nucleic": "all-atom", "other": "all-atom"}  # already CG
+    if martini and schemes["protein"] == "backbone" and any(r.info.kind == "protein" for r in residues):
+        raise MappingError(f"{label}: coarse-grained (Martini) input: the backbone map needs N, CA and C "
+                           "atoms, which Martini beads do not have; use mapping auto (every bead), ca or cacb")
     parent = hydrogen_parents(table, pos0, None)
     for res in residues:
         res.hydrogens = table.elements[res.rows] == 1
@@ -355,7 +393,10 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
             next_molecule += 1
             scheme = schemes["other"]
         try:
-            if scheme in ("heavy", "all-atom"):
+            if martini and (scheme in ("heavy", "all-atom") or not is_poly):
+                rb = (map_water(res) if kind == "water" and scheme != "all-atom"
+                      else map_martini_residue(res, kind, table.names))
+            elif scheme in ("heavy", "all-atom"):
                 if kind == "water" and schemes["other"] != "all-atom" and scheme != "all-atom":
                     rb = map_water(res)
                 else:
@@ -464,6 +505,7 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
         "mapping_schemes": schemes,
         "selection": selection,
         "strict": bool(strict),
+        "input_resolution": "martini" if martini else "atoms",
         "dropped_additives": dict(dropped_additives),
         "unwrapped": bool(unwrap and box is not None),
         "n_source_atoms": int(n_univ),

@@ -3,7 +3,7 @@
 Residues of one chain id (chain ID, else segment ID) follow each other in file order.  A new
 *segment* (a chain break: no sequence bond, relation ``chain-break``) starts when
 
-- protein: CA(i)–CA(i+1) > :data:`MAX_CA_CA` (4.3 Å); for caps the C–N peptide bond >
+- protein: CA(i)–CA(i+1) (or Martini BB–BB) > :data:`MAX_CA_CA` (4.3 Å); for caps the C–N peptide bond >
   :data:`MAX_PEPTIDE` (2.0 Å);
 - nucleic: O3'(i)–P(i+1) > :data:`MAX_O3_P` (2.0 Å), or C4'–C4' > :data:`MAX_C4_C4` (8.0 Å)
   where O3' or P is missing;
@@ -52,9 +52,9 @@ def _geometric_gap(prev, cur, pos) -> Tuple[Optional[bool], str]:
     kp, kc = prev.info.kind, cur.info.kind
     if kp in ("protein", "cap") and kc in ("protein", "cap"):
         if kp == "protein" and kc == "protein":
-            d = _dist(pos, prev.row("CA"), cur.row("CA"))
+            d = _dist(pos, prev.row("CA", "BB"), cur.row("CA", "BB"))  # BB: Martini backbone bead
             if d is not None:
-                return d > MAX_CA_CA, f"CA-CA {d:.1f} Å"
+                return d > MAX_CA_CA, f"{'CA-CA' if prev.row('CA') is not None else 'BB-BB'} {d:.1f} Å"
         d = _dist(pos, prev.row("C"), cur.row("N"))
         if d is not None:
             return d > MAX_PEPTIDE, f"C-N {d:.1f} Å"

@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["make_whole", "MAX_WRAPPED_STEP"]
+__all__ = ["make_whole", "MAX_WRAPPED_STEP", "MAX_WRAPPED_LINK"]
 
 #: Å: a step between consecutive atoms of a residue that crosses the box is unwrapped only
 #: when its minimum image is shorter than this.
 MAX_WRAPPED_STEP = 10.0
+#: Å: a step between the first atoms of consecutive residues of a molecule is unwrapped only
+#: when its minimum image is shorter than this (a sequence link: N–N ≈ 3.8 Å, P–P ≈ 7 Å);
+#: a longer image means the two residues are not linked (another copy of a molecule in a
+#: file without chain ids, a chain break) and neither is moved by a box vector.
+MAX_WRAPPED_LINK = 12.0
 
 
 def make_whole(positions: np.ndarray, box: np.ndarray, residue_key: np.ndarray,
@@ -75,13 +80,17 @@ def make_whole(positions: np.ndarray, box: np.ndarray, residue_key: np.ndarray,
         # only edges longer than half the narrowest box width can be wrapped: minimum-image
         # those (a vector shorter than that already is its own minimum image)
         half2 = (0.5 * _min_width(b)) ** 2
+        # a wrapped step is at most about one box diagonal long: longer steps are real
+        # (or absurd) distances, never periodic images
+        reach2 = (float(b[:3].sum()) + MAX_WRAPPED_LINK) ** 2
         bf = b.astype(np.float32)
         # atom k hangs from atom k-1 of its residue: offsets from the residue's first atom
         # are cumulative sums of these short steps
         step = np.zeros_like(x)
         step[1:] = x[1:] - x[:-1]
         step[starts] = 0.0
-        long = np.flatnonzero(np.einsum("ij,ij->i", step, step) >= half2)
+        length2 = np.einsum("ij,ij->i", step, step)
+        long = np.flatnonzero((length2 >= half2) & (length2 <= reach2))
         if len(long):
             # a long step is a wrap only when its minimum image is a short step; otherwise
             # the residue is already whole and longer than half the box (a long polymer)
@@ -98,10 +107,14 @@ def make_whole(positions: np.ndarray, box: np.ndarray, residue_key: np.ndarray,
         s_pos = x[starts]
         d_res = np.zeros((len(starts), 3))
         d_res[has_pred] = s_pos[has_pred] - s_pos[pred[has_pred]]
-        long = np.einsum("ij,ij->i", d_res, d_res) >= half2
-        if long.any():
-            changed = True
-            d_res[long] = minimize_vectors(d_res[long].astype(np.float32), bf)
+        length2 = np.einsum("ij,ij->i", d_res, d_res)
+        long = np.flatnonzero((length2 >= half2) & (length2 <= reach2))
+        if len(long):
+            image = minimize_vectors(d_res[long].astype(np.float32), bf).astype(np.float64)
+            linked = np.einsum("ij,ij->i", image, image) < MAX_WRAPPED_LINK ** 2
+            if linked.any():
+                changed = True
+                d_res[long[linked]] = image[linked]
         if not changed:  # already whole in this frame
             out[f] = positions[f]
             continue

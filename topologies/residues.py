@@ -68,9 +68,9 @@ NUCLEOTIDE_LIGANDS = frozenset("ATP ADP AMP ANP ACP AGS APC GTP GDP GMP GNP GSP 
                                "SAM SAH COA A3P PAP UPG UD1".split())
 
 WATER_NAMES = frozenset("HOH WAT TIP3 TIP3P TIP4 TIP4P TIP5 TIP5P SOL SPC SPCE T3P T4P T5P H2O DOD "
-                        "OH2 TIP W".split())
+                        "OH2 TIP W PW WF".split())
 ION_NAMES = frozenset("NA NA+ SOD K K+ POT CL CL- CLA MG MG2 MG+2 CA CA2 CAL ZN ZN2 ZN+2 LI LI+ RB CS "
-                      "CS+ BR BR- I IOD F FE FE2 FE3 MN CU CU1 CU2 CO NI CD BA SR NIO CIO KIO".split())
+                      "CS+ BR BR- I IOD F FE FE2 FE3 MN CU CU1 CU2 CO NI CD BA SR NIO CIO KIO ION".split())
 
 #: Crystallisation additives, cryoprotectants, buffers, precipitants and reducing agents
 #: (PDB chemical component id -> what it is).  ``build_graph`` drops them by default beside

@@ -164,7 +164,7 @@ def test_mol2_small_molecule_bond_orders():
 
 
 def test_altlocs_kept_once_and_ligands_in_mixed_system():
-    g = _build(D.PDB_full)
+    g = _build(D.PDB_full, keep_additives=True)  # its ligands are crystallisation additives
     u = mda.Universe(D.PDB_full)
     prot = u.select_atoms("protein and name CA and not altloc B")
     ca = g.polymer & (g.names == "CA")

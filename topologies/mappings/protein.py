@@ -43,6 +43,12 @@ def _missing(res: Residue, atoms: str) -> MappingError:
 def map_protein_residue(res: Residue, scheme: str) -> ResidueBeads:
     """Beads of one amino-acid residue; raises MappingError when a key atom is missing."""
     ca = res.row("CA")
+    if ca is None and res.row("N") is None:
+        ca = res.row("BB")  # coarse-grained (Martini) residue: BB stands for CA
+        if ca is not None and scheme == "backbone":
+            raise MappingError(f"residue {res.label} is a coarse-grained (Martini) residue of beads "
+                               f"{', '.join(sorted(res.by_name))}; the backbone map needs N, CA and C "
+                               "atoms: use ca or cacb")
     if ca is None:
         raise _missing(res, "CA")
     rtype = residue_type(res.info.parent)
@@ -50,13 +56,14 @@ def map_protein_residue(res: Residue, scheme: str) -> ResidueBeads:
         members = [int(r) for r in res.rows]
         return ResidueBeads([Bead(members, "slice", rtype, "CA", rep=ca)], head=0, tail=0)
     if scheme == "cacb":
-        groups = res.group(lambda n: "bb" if n in BACKBONE_ATOMS else "sc")
+        groups = res.group(lambda n: "bb" if n in BACKBONE_ATOMS or n == "BB" else "sc")
         beads = [Bead(groups.get("bb", [ca]), "slice", rtype, "CA", rep=ca)]
         bonds, notes = [], []
         if groups.get("sc"):
             beads.append(Bead(groups["sc"], "centroid", sidechain_type(res.info.parent), "SC"))
             bonds.append((0, 1, _INTRA))
-        elif res.info.parent != "GLY":
+        elif res.info.parent != "GLY" and not (res.info.parent == "ALA" and res.row("BB") == ca):
+            # (Martini 2 alanine is one BB bead)
             notes.append(f"residue {res.label} has no side-chain atoms; no SC bead")
         return ResidueBeads(beads, bonds, head=0, tail=0, notes=notes)
     if scheme == "backbone":

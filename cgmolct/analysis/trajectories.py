@@ -58,7 +58,7 @@ class _UniverseSource:
         ag = self.universe.atoms[beads]
         traj = self.universe.trajectory
         try:
-            return np.asarray(traj.timeseries(ag, order="fac"), dtype=np.float64)
+            return np.asarray(traj.timeseries(atomgroup=ag, order="fac"), dtype=np.float64)
         except (AttributeError, NotImplementedError, TypeError):  # pragma: no cover - old readers
             return np.stack([ag.positions.astype(np.float64) for _ in traj])
 

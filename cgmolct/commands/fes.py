@@ -92,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
     cg = None
     if args.cg:
         cg = load_angles(args.cg, (), topology=args.cg_top, cvs=args.cv, residue=args.residue)
-    if ref["x"].size < 2:
-        raise InputError(f"{args.reference}: {ref['x'].size} frame(s); a FES needs many frames")
+    for name, side in ((args.reference, ref), (args.cg, cg)):
+        if side is not None and side["n_frames"] < 2:
+            raise InputError(f"{name}: {side['n_frames']} frame; a free-energy surface needs many frames")
     analysis = FreeEnergy((ref["x"], ref["y"]), None if cg is None else (cg["x"], cg["y"]),
                           temperature=args.temperature, bins=args.bins, labels=ref["labels"],
                           n_blocks=args.blocks, n_resamples=args.resamples, seed=args.seed).run()

@@ -8,7 +8,8 @@ parameters:
 - :class:`HarmonicAngles` — ½ k (θ − θ0)²  (:mod:`.angles`)
 - :class:`FourierDihedrals` — Σ_n a_n cos nφ + b_n sin nφ, signed φ  (:mod:`.dihedrals`)
 - :class:`Repulsion` — ε (σ / r)^n between non-bonded beads  (:mod:`.repulsion`)
-- :class:`PriorSet` — their sum  (:mod:`.prior_set`)
+- :class:`PriorSet` — their sum; :class:`WithPriors` — a network potential plus priors
+  (:mod:`.prior_set`)
 
 Fitting: each class's ``from_statistics(graph_or_positions, indices, temperature)``, or the
 estimator ``PriorFitter(temperature).fit(graph).fetch_model()`` which derives the terms from
@@ -24,14 +25,14 @@ from .bonds import HarmonicBonds
 from .dihedrals import FourierDihedrals
 from .fitter import DEFAULT_TERMS, TERMS, PriorFitter
 from .forces import prior_forces, subtract_prior_forces
-from .prior_set import PriorSet
+from .prior_set import PriorSet, WithPriors
 from .repulsion import Repulsion
 from .storage import PRIORS_FILE, load_priors, save_priors
 from .terms import (angle_triplets, bonded_pairs, dihedral_quadruplets, improper_quadruplets,
                     nonbonded_pairs)
 
 __all__ = [
-    "Prior", "HarmonicBonds", "HarmonicAngles", "FourierDihedrals", "Repulsion", "PriorSet",
+    "Prior", "HarmonicBonds", "HarmonicAngles", "FourierDihedrals", "Repulsion", "PriorSet", "WithPriors",
     "PriorFitter", "TERMS", "DEFAULT_TERMS", "prior_forces", "subtract_prior_forces",
     "save_priors", "load_priors", "PRIORS_FILE",
     "bonded_pairs", "angle_triplets", "dihedral_quadruplets", "improper_quadruplets",

@@ -9,7 +9,7 @@ from mindspore import nn, ops
 from ..errors import InputError
 from .base import Prior
 
-__all__ = ["PriorSet"]
+__all__ = ["PriorSet", "WithPriors"]
 
 
 class PriorSet(nn.Cell):
@@ -99,3 +99,27 @@ class PriorSet(nn.Cell):
 
     def extend_repr(self) -> str:
         return f"n_beads={self.n_beads}, temperature={self.temperature}, terms={self.term_names}"
+
+
+class WithPriors(nn.Cell):
+    """E(R, ...) = E_model(R, ...) + E_priors(R): a potential with its priors added.
+
+    Parameters
+    ----------
+    potential : mindspore.nn.Cell
+        ``potential(positions, *rest) -> energy (B,)`` in kcal/mol (the network energy).
+    priors : PriorSet
+        Called on the positions (B, N, 3) in Å only.
+
+    Wrap the result in :class:`cgmolct.readouts.forces.Forces` for energy and forces.
+    """
+
+    def __init__(self, potential: nn.Cell, priors: PriorSet):
+        super().__init__()
+        if not isinstance(priors, PriorSet):
+            raise InputError(f"WithPriors: priors must be a PriorSet, got {type(priors).__name__}")
+        self.potential = potential
+        self.priors = priors
+
+    def construct(self, positions, *rest):
+        return self.potential(positions, *rest) + self.priors(positions)

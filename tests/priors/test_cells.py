@@ -141,3 +141,25 @@ def test_constructor_errors():
         PriorFitter(terms=["bonds", "torsions"])
     with pytest.raises(InputError, match="fit"):
         PriorFitter().fetch_model()
+
+
+def test_with_priors_adds_the_prior_energy_and_forces(fitted, data):
+    from mindspore import nn
+
+    from cgmolct.priors import WithPriors
+    from cgmolct.readouts.forces import Forces
+
+    class Spring(nn.Cell):
+        """E = Σ_i c |x_i|² (a stand-in network potential with an extra input)."""
+
+        def construct(self, positions, c):
+            return c * (positions * positions).sum(-1).sum(-1)
+
+    pos = data[:4].astype(np.float32)
+    forces = ms.jit(Forces(WithPriors(Spring(), fitted)).construct)
+    e, f = forces(ms.Tensor(pos), ms.Tensor(0.5, ms.float32))
+    e_prior, f_prior = prior_forces(fitted, pos)
+    assert np.allclose(e.asnumpy(), e_prior + 0.5 * (pos.astype(np.float64) ** 2).sum((1, 2)), rtol=1e-5)
+    assert np.allclose(f.asnumpy(), f_prior - pos, rtol=1e-4, atol=1e-4)
+    with pytest.raises(InputError, match="PriorSet"):
+        WithPriors(Spring(), fitted.term("bonds"))

@@ -6,10 +6,11 @@ Examples::
     cgmolct fes ala2_backbone.npz sim/traj.dcd --cg-top sim/traj.pdb --png fes.png --json
     cgmolct fes ref.prmtop --ref-traj ref.nc cg.dcd --residue ALA2
     cgmolct fes ref.npz cg.dcd --cg-top cg.pdb --cv 0,1,2,3 --cv 1,2,3,4
+    cgmolct fes ref.npz rep0.dcd rep1.dcd rep2.dcd --cg-top cg.pdb        # replicas pooled
 
 REFERENCE is a saved graph or a topology file (with --ref-traj files); CG is a saved graph, a
-structure file, or a trajectory with its topology in --cg-top (a PDB or a saved graph; a
-``X.dcd`` without --cg-top uses ``X.pdb`` beside it).  The axes are backbone φ/ψ found from
+structure file, or trajectories with their topology in --cg-top (a PDB or a saved graph; a
+``X.dcd`` without --cg-top uses ``X.pdb`` beside it).  Each frame must hold one molecule.  The axes are backbone φ/ψ found from
 bead names (C, N, CA, C, N) or two dihedrals given with --cv (0-based bead indices).
 
 Reported: the 2D FES (−kT ln p, 60×60 bins over [−180°, 180°)²), the Jensen–Shannon
@@ -37,7 +38,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("fes", help="free-energy surfaces, JS divergence and basin populations",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("reference", help="reference: saved graph, or topology file (then --ref-traj)")
-    p.add_argument("cg", nargs="?", default=None, help="CG sample: saved graph, structure or trajectory file")
+    p.add_argument("cg", nargs="*", default=[], metavar="CG",
+                   help="CG sample: saved graph, structure or trajectory file(s); several trajectories "
+                        "(e.g. one per replica) are read in order with the same --cg-top")
     p.add_argument("--ref-traj", nargs="+", default=[], metavar="TRAJ", help="reference trajectory files")
     p.add_argument("--cg-top", default=None, metavar="TOP", help="topology of the CG trajectory (PDB or saved graph)")
     p.add_argument("--cv", action="append", type=_quadruplet, metavar="I,J,K,L",
@@ -91,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
     ref = load_angles(args.reference, args.ref_traj, cvs=args.cv, residue=args.residue)
     cg = None
     if args.cg:
-        cg = load_angles(args.cg, (), topology=args.cg_top, cvs=args.cv, residue=args.residue)
-    for name, side in ((args.reference, ref), (args.cg, cg)):
+        cg = load_angles(args.cg[0], args.cg[1:], topology=args.cg_top, cvs=args.cv, residue=args.residue)
+    for name, side in ((args.reference, ref), (" ".join(args.cg), cg)):
         if side is not None and side["n_frames"] < 2:
             raise InputError(f"{name}: {side['n_frames']} frame; a free-energy surface needs many frames")
     analysis = FreeEnergy((ref["x"], ref["y"]), None if cg is None else (cg["x"], cg["y"]),

@@ -64,6 +64,11 @@ def test_fes_reference_vs_cg_json_and_png(files, capsys):
 def test_fes_reference_only_and_user_cvs(files, capsys):
     assert main(["fes", files["ref"], "--resamples", "20"]) == 0
     assert "noise floor" in capsys.readouterr().out
+    # two trajectories (replicas) pooled with one topology
+    assert main(["fes", files["ref"], files["dcd"], files["mirror"], "--cg-top", files["pdb"], "--json",
+                 "--resamples", "20"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["cg"]["n_frames"] == 3000 and 45 < out["cg"]["populations_percent"]["alphaL"] < 55
     assert main(["fes", files["ref"], files["dcd"], "--cg-top", files["ref"], "--cv", "0,1,2,3", "--cv",
                  "1,2,3,4", "--json", "--resamples", "20"]) == 0
     out = json.loads(capsys.readouterr().out)

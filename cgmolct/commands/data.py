@@ -73,7 +73,9 @@ def _reference(args) -> int:
                                  platform=args.platform, constraints=args.constraints)
     graph = run_reference(args.output, settings, progress=not args.quiet)
     ref = graph.provenance["reference"]
-    print(f"cgmolct data: wrote {Path(args.output) / 'reference.npz'}: {graph.n_beads} atoms, "
+    from ..reference.chunks import RunFolder
+
+    print(f"cgmolct data: wrote {RunFolder(args.output).graph_file}: {graph.n_beads} atoms, "
           f"{graph.n_frames} frames ({ref['simulated_ns']:.3f} ns), platform {ref['platform_used']}, "
           f"{ref.get('speed_ns_per_day', 0.0):,.0f} ns/day")
     return 0

@@ -79,5 +79,5 @@ def assemble_graph(folder, *, output: Optional[str] = None, speed_ns_per_day: Op
                          labels={"step": data["steps"]}, bonds=bonds, bond_types=bond_types,
                          provenance=prov)
     if save:
-        graph.save(str(output) if output is not None else str(run.folder / "reference.npz"))
+        graph.save(str(output) if output is not None else str(run.graph_file))
     return graph

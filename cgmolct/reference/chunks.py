@@ -12,6 +12,7 @@ A run folder holds
 - ``state/checkpoint_NNNNNN.chk`` (OpenMM binary checkpoint: exact continuation on the same
   platform) and ``state/state_NNNNNN.xml`` (portable ``State`` XML) taken right after chunk
   NNNNNN - 1;
+- ``reference.npz``: the assembled all-atom graph (when the run is complete);
 - ``progress.json``: the number of complete chunks and the step reached; written last, so
   chunk files beyond it (a crash between the two writes) are ignored and rewritten.
 
@@ -29,10 +30,12 @@ import numpy as np
 from ..errors import DataError
 from ..train.checkpoint import atomic_write_bytes, atomic_write_text
 
-__all__ = ["RUN_FORMAT", "RUN_VERSION", "RunFolder"]
+__all__ = ["RUN_FORMAT", "RUN_VERSION", "GRAPH_NAME", "RunFolder"]
 
 RUN_FORMAT = "cgmolct-reference-run"
 RUN_VERSION = 1
+#: File name of the assembled all-atom graph inside a run folder.
+GRAPH_NAME = "reference.npz"
 _CHUNK_KEYS = ("positions", "forces", "energies", "steps")
 
 
@@ -50,6 +53,10 @@ class RunFolder:
     @property
     def progress_file(self) -> Path:
         return self.folder / "progress.json"
+
+    @property
+    def graph_file(self) -> Path:
+        return self.folder / GRAPH_NAME
 
     @property
     def pdb_file(self) -> Path:

@@ -22,20 +22,18 @@ import numpy as np
 from .._version import __version__
 from ..errors import InputError
 from ..train.checkpoint import atomic_write_text
-from ..units import UNITS
+from ..units import UNITS, convert
 from .chunks import RunFolder
 from .structures import shipped_alanine_dipeptide_pdb
 from .system import SystemSpec, build_simulation
 
 __all__ = ["ReferenceSettings", "run_reference", "KJ_TO_KCAL", "NM_TO_ANGSTROM",
-           "ALANINE_DIPEPTIDE_FORCEFIELD", "GRAPH_NAME"]
+           "ALANINE_DIPEPTIDE_FORCEFIELD"]
 
-KJ_TO_KCAL = 1.0 / 4.184
-NM_TO_ANGSTROM = 10.0
+KJ_TO_KCAL = convert(1.0, "kJ/mol", "kcal/mol")
+NM_TO_ANGSTROM = convert(1.0, "nm", "angstrom")
 #: The paper's setup for alanine dipeptide: AMBER ff03 with OBC implicit solvent.
 ALANINE_DIPEPTIDE_FORCEFIELD = ("amber03.xml", "amber03_obc.xml")
-#: File name of the assembled all-atom graph inside a run folder.
-GRAPH_NAME = "reference.npz"
 #: Settings that must not change when a run is resumed (the others may: length, chunking).
 _FIXED = ("pdb_sha256", "forcefield", "temperature", "friction", "timestep", "seed", "save_every",
           "equilibration_steps", "constraints", "platform")

@@ -59,6 +59,10 @@ def _index(out: Path, seeds: List[int], target_ns: float, started: float) -> Dic
                          settings={k: settings[k] for k in ("temperature", "friction", "timestep", "save_every",
                                                             "forcefield", "platform_used", "openmm_version",
                                                             "constraints", "equilibration_steps")})
+            times = [run.chunk_file(i).stat().st_mtime for i in (0, done["n_chunks"] - 1)] if done["n_chunks"] > 1 else []
+            if times and times[1] > times[0]:  # wall-clock speed between the first and the last chunk
+                chunk_ns = settings["chunk_frames"] * settings["save_interval_ps"] * 1e-3
+                entry["speed_ns_per_day"] = round((done["n_chunks"] - 1) * chunk_ns / (times[1] - times[0]) * 86400, 1)
             graph = run.folder / "reference.npz"
             if entry["complete"] and graph.exists():
                 entry["graph"] = str(graph)
@@ -95,6 +99,8 @@ def main(argv=None) -> int:
     p.add_argument("--equilibration-steps", type=int, default=100_000)
     p.add_argument("--platform", default="auto")
     p.add_argument("--poll", type=float, default=60.0, help="seconds between INDEX.json updates")
+    p.add_argument("--watch", action="store_true",
+                   help="start nothing: rewrite INDEX.json for --seeds (runs started elsewhere) until all complete")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)  # worker mode
     args = p.parse_args(argv)
     if args.seed is not None:
@@ -102,6 +108,13 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    if args.watch:
+        while True:
+            index = _index(out, args.seeds, args.ns, started)
+            _write_index(out, index)
+            if all(e["complete"] for e in index["seeds"]):
+                return 0
+            time.sleep(args.poll)
     common = ["--out", str(out), "--ns", str(args.ns), "--temperature", str(args.temperature),
               "--friction", str(args.friction), "--timestep", str(args.timestep),
               "--save-every", str(args.save_every), "--chunk-frames", str(args.chunk_frames),

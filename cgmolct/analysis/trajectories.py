@@ -10,6 +10,8 @@ Accepted inputs:
 
 - a saved graph (``.npz`` or a folder with ``graph.json``; ``cgmolct graph build``,
   ``cgmolct data map``, ``cgmolct data reference``);
+- a reference run folder of ``cgmolct data reference`` (``run.json`` + ``progress.json``),
+  finished or still running: its all-atom frames so far;
 - a structure/topology file with optional trajectories (``ref.prmtop ref.nc``,
   ``cg.pdb cg.dcd``), read by MDAnalysis;
 - a trajectory whose topology is given apart (``topology=``), which may itself be a saved
@@ -108,6 +110,16 @@ def open_system(path, trajectories: Sequence[str] = (), topology: Optional[str] 
     for t in list(trajectories) + ([topology] if topology else []):
         if not Path(t).exists():
             raise InputError(f"{t}: no such file")
+    if path.is_dir() and (path / "run.json").exists() and (path / "progress.json").exists():
+        if trajectories or topology:
+            raise InputError(f"{path} is a reference run folder; it takes no trajectory or topology file")
+        import warnings as _w
+
+        from ..reference import assemble_graph
+
+        with _w.catch_warnings():
+            _w.simplefilter("ignore")
+            return _GraphSource(assemble_graph(path, save=False))
     if is_saved_graph(path):
         if trajectories or topology:
             raise InputError(f"{path} is a saved graph (it holds its frames); it takes no trajectory "

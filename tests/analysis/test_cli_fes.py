@@ -100,3 +100,16 @@ def test_fes_bad_cv_syntax_exits_2(files, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["fes", files["ref"], "--cv", "0,1,2"])
     assert exc.value.code == 2
+
+
+def test_fes_of_an_openmm_reference_run_folder(tmp_path, capsys):
+    """A (short, real) ``cgmolct data reference`` run folder is read as it stands."""
+    pytest.importorskip("openmm")
+    run = tmp_path / "run"
+    assert main(["data", "reference", "-o", str(run), "--steps", "1500", "--save-every", "50",
+                 "--equilibration-steps", "0", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["fes", str(run), "--json", "--resamples", "20", "--blocks", "5"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["reference"]["n_frames"] == 30 and out["residues"] == ["ALA2"]
+    assert sum(out["reference"]["populations_percent"].values()) == pytest.approx(100.0)

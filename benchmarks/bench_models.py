@@ -140,12 +140,12 @@ def worker_speed(spec: dict) -> dict:
         step = ForceMatchingStep(model, ms.nn.Adam(model.trainable_params(), learning_rate=1e-4),
                                  energy_weight=0.0)
         t0 = time.perf_counter()
-        float(step(*args[0][0], args[0][1], args[0][2]).asnumpy())
+        float(step(*args[0][0], args[0][1], args[0][2])[0].asnumpy())
         res["train_compile_s"] = time.perf_counter() - t0
         losses, t0 = [], time.perf_counter()
         n_frames = 0
         for x, e_ref, f_ref in args[1:] * spec["repeats"]:
-            losses.append(float(step(*x, e_ref, f_ref).asnumpy()))
+            losses.append(float(step(*x, e_ref, f_ref)[0].asnumpy()))
             n_frames += bs
         res["train_frames_per_s"] = n_frames / (time.perf_counter() - t0)
         res["train_loss_first_last"] = [losses[0], losses[-1]]

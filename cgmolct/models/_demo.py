@@ -52,7 +52,7 @@ def _train_md17(out: Path, summary: Dict) -> None:
     model.set_train(True)
     for epoch in range(3):
         for x, e, f in data:
-            losses.append(float(step(*x, e, f).asnumpy()))
+            losses.append(float(step(*x, e, f)[0].asnumpy()))
     saved = cgmolct.save(model, out / "md17_molct_model", metadata={"mapping": "all-atom",
                                                                      "data": str(path.name)})
     loaded = cgmolct.load(saved)

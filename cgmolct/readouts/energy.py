@@ -5,20 +5,20 @@
 ``F = −∂E/∂R`` (kcal/mol/Å) by automatic differentiation with respect to the positions.
 
 Training on forces needs the second-order gradient ∂²E/∂R∂θ.  MindSpore 2.10 returns zeros
-for nested gradients in pure PyNative mode, so :class:`ForceMatchingStep` always compiles
-its step with ``ms.jit`` (or runs in GRAPH mode).
+for nested gradients in pure PyNative mode, so :class:`ForceMatchingStep` (a
+:class:`~cgmolct.train.step.TrainStep`) always runs compiled.
 """
 from __future__ import annotations
 
 from typing import Dict, Optional
 
-import mindspore as ms
 from mindspore import nn, ops
 
 from ..data import keys
 from ..errors import ModelError
 from ..models.base import RepresentationModel, as_model_inputs, check_model_inputs
 from ..models.registry import register
+from .forces import Forces
 from .node import NodeReadout
 
 __all__ = ["EnergyForceModel", "ForceMatchingLoss", "ForceMatchingStep"]
@@ -75,7 +75,7 @@ class EnergyForceModel(nn.Cell):
         if getattr(representation, "supports_details", False) and representation.output_details:
             raise ModelError("EnergyForceModel: call set_output_details(False) on the representation")
         self.potential = _PositionsFirst(representation, readout)
-        self.grad = ops.GradOperation()
+        self.forces = Forces(self.potential)
 
     @property
     def representation(self) -> RepresentationModel:
@@ -96,11 +96,8 @@ class EnergyForceModel(nn.Cell):
 
     def construct(self, types, positions, atom_mask, neighbours, neighbour_mask,
                   rel_neighbours, rel_codes, rel_mask):
-        energy = self.potential(positions, types, atom_mask, neighbours, neighbour_mask,
-                                rel_neighbours, rel_codes, rel_mask)
-        dE = self.grad(self.potential)(positions, types, atom_mask, neighbours, neighbour_mask,
-                                       rel_neighbours, rel_codes, rel_mask)
-        return energy, -dE
+        return self.forces(positions, types, atom_mask, neighbours, neighbour_mask,
+                           rel_neighbours, rel_codes, rel_mask)
 
 
 class ForceMatchingLoss(nn.Cell):
@@ -132,26 +129,39 @@ class ForceMatchingLoss(nn.Cell):
         return self.force_weight * loss_f + self.energy_weight * loss_e
 
 
-class ForceMatchingStep(nn.TrainOneStepCell):
-    """One compiled optimisation step on :class:`ForceMatchingLoss`; returns the loss.
+class ForceMatchingStep:
+    """One compiled optimisation step on :class:`ForceMatchingLoss`.
+
+    A :class:`cgmolct.train.step.TrainStep` (the library's one training step: loss,
+    gradients, finite check, clipping and the update in one compiled graph) around
+    :class:`ForceMatchingLoss`, at the optimiser's learning rate (change it with the
+    ``learning_rate`` attribute, in 1/step units of the optimiser).
 
     Parameters
     ----------
     model : EnergyForceModel
     optimizer : mindspore.nn.Optimizer
-        Built on ``model.trainable_params()``.
+        Built on ``model.trainable_params()`` with a scalar learning rate.
     force_weight, energy_weight : float
         Loss weights (defaults 1 and 0).
+    clip : float
+        Clip gradients to this global norm (0: off).
 
-    Call with the eight model inputs followed by energy (B,) and forces (B, N, 3).
-    The step is compiled with ``ms.jit`` in PyNative mode (nested gradients are silently
-    zero otherwise) and runs as a graph in GRAPH mode; it compiles once per input shape.
+    Call with the eight model inputs followed by energy (B,) and forces (B, N, 3); returns
+    (loss, gradient norm).  Compiled once per input shape.
     """
 
     def __init__(self, model: EnergyForceModel, optimizer, force_weight: float = 1.0,
-                 energy_weight: float = 0.0):
+                 energy_weight: float = 0.0, clip: float = 0.0):
+        from ..train.step import TrainStep
+
         if not isinstance(model, EnergyForceModel):
             raise ModelError(f"ForceMatchingStep needs an EnergyForceModel, got {type(model).__name__}")
-        super().__init__(ForceMatchingLoss(model, force_weight, energy_weight), optimizer)
-        if ms.get_context("mode") == ms.PYNATIVE_MODE:
-            self.construct = ms.jit(self.construct)
+        self.step = TrainStep(ForceMatchingLoss(model, force_weight, energy_weight), optimizer, clip)
+        self.learning_rate = float(optimizer.learning_rate.asnumpy())
+
+    def __call__(self, *inputs):
+        import numpy as np
+        from mindspore import Tensor
+
+        return self.step(Tensor(np.float32(self.learning_rate)), *inputs)

@@ -19,26 +19,10 @@ from ..errors import CheckpointError, ConfigError, DataError
 from .checkpoint import atomic_write_text, read_checkpoint
 
 __all__ = ["load_split_data", "build_model", "build_run", "train", "model_from_checkpoint",
-           "REPRESENTATION_PRESETS", "set_threads"]
+           "REPRESENTATION_PRESETS"]
 
 #: Names accepted by ``model.representation`` besides a registry spec.
 REPRESENTATION_PRESETS = ("EA1", "EA3", "NIU1", "NIU3", "NIU6", "SchNet3", "PhysNet")
-
-
-def set_threads(threads: Optional[int]) -> None:
-    """Limit MindSpore's CPU operator threads (``training.threads``)."""
-    if not threads:
-        return
-    import mindspore as ms
-
-    try:
-        ms.device_context.cpu.op_tuning.threads_num(int(threads))
-    except Exception:  # pragma: no cover - older/newer MindSpore without this knob
-        pass
-    try:
-        ms.runtime.dispatch_threads_num(max(int(threads), 1))
-    except Exception:  # pragma: no cover
-        pass
 
 
 def load_split_data(path: str, fmt: str, cutoff: Optional[float], limit: Optional[int] = None):
@@ -159,6 +143,8 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
     from .objective import (EnergyForceObjective, EnergyForcePredict, EnergyObjective,
                             LabelObjective, OutputPredict)
     from .trainer import TrainOptions, Trainer
+
+    from ..runtime import set_threads
 
     set_threads(cfg["training"]["threads"])
     ms.set_seed(int(cfg["seed"]))

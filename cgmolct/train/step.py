@@ -1,10 +1,12 @@
-"""The compiled pieces of one optimisation step, and access to model/optimiser state.
+"""The one compiled training step, and access to model/optimiser state.
 
-:class:`GradStep` returns the loss, the parameter gradients and their global norm; it is
-always run through ``ms.jit`` (pure PyNative mode returns silently zero second-order
-gradients for force losses in MindSpore 2.10).  :class:`ApplyStep` clips the gradients by
-their global norm and applies the optimiser.  Between the two, the trainer checks on the host
-that loss and gradient norm are finite (the NaN guard).
+:class:`TrainStep` is a single graph: the objective (forward, forces by autodiff where the
+objective needs them, loss), the parameter gradients, their global norm, the finite check,
+clipping by global norm and the optimiser update.  The update is applied in-graph only when
+loss and gradient norm are finite (the NaN guard); two scalars (loss, gradient norm) come back
+to the host.  It is compiled once per input shape (``ms.jit``; pure PyNative returns silently
+zero second-order gradients for force losses in MindSpore 2.10) and never again for new values:
+inputs are passed positionally as tensors, the learning rate is a parameter of the optimiser.
 """
 from __future__ import annotations
 
@@ -14,42 +16,56 @@ import numpy as np
 import mindspore as ms
 from mindspore import Tensor, nn, ops
 
-__all__ = ["GradStep", "ApplyStep", "build_optimizer", "get_params", "set_params",
+__all__ = ["TrainStep", "build_optimizer", "get_params", "set_params",
            "get_optimizer_state", "set_optimizer_state", "OPTIMIZERS"]
 
 #: Optimiser names accepted in the training configuration.
 OPTIMIZERS = ("adam", "adamw")
 
 
-class GradStep(nn.Cell):
-    """(loss, grads, ||grads||₂) of ``objective`` w.r.t. ``params`` for positional inputs."""
+class TrainStep(nn.Cell):
+    """One optimisation step of ``objective`` as one compiled graph.
 
-    def __init__(self, objective: nn.Cell, params):
+    Parameters
+    ----------
+    objective : mindspore.nn.Cell
+        Positional inputs (its ``INPUTS`` batch keys) → scalar loss.
+    optimizer : mindspore.nn.Optimizer
+        Built on the trainable parameters of the model inside ``objective``.
+    clip : float
+        Clip the gradients to this global norm (≤ 0: no clipping).
+
+    Call
+    ----
+    ``step(lr, *inputs) -> (loss, grad_norm)`` scalar tensors, with ``lr`` the learning rate
+    of this step as a float32 scalar tensor (an input, so a schedule never recompiles; a
+    ``set_data`` on the optimiser's learning-rate parameter is not seen by a compiled graph in
+    MindSpore 2.10).  The parameters change only when loss and gradient norm are finite;
+    otherwise the step is a no-op (the caller counts it as a NaN event).
+    """
+
+    def __init__(self, objective: nn.Cell, optimizer: nn.Optimizer, clip: float = 0.0):
         super().__init__(auto_prefix=False)
         self.objective = objective
-        self.weights = ms.ParameterTuple(params)
-        self.grad = ops.GradOperation(get_by_list=True)
-
-    def construct(self, *inputs):
-        loss = self.objective(*inputs)
-        grads = self.grad(self.objective, self.weights)(*inputs)
-        sq = ops.stack([ops.reduce_sum(g * g) for g in grads]).sum()
-        return loss, grads, ops.sqrt(sq)
-
-
-class ApplyStep(nn.Cell):
-    """Clip gradients to global norm ``clip`` (≤ 0: no clipping) and apply the optimiser."""
-
-    def __init__(self, optimizer: nn.Optimizer, clip: float = 0.0):
-        super().__init__(auto_prefix=False)
         self.optimizer = optimizer
+        self.weights = optimizer.parameters
+        self.grad = ops.GradOperation(get_by_list=True)
         self.clip = float(clip)
         self.use_clip = self.clip > 0
+        if ms.get_context("mode") == ms.PYNATIVE_MODE:
+            self.construct = ms.jit(self.construct)
 
-    def construct(self, grads):
+    def construct(self, lr, *inputs):
+        loss = self.objective(*inputs)
+        grads = self.grad(self.objective, self.weights)(*inputs)
+        norm = ops.sqrt(ops.stack([ops.reduce_sum(g * g) for g in grads]).sum())
+        finite = ops.logical_and(ops.isfinite(loss), ops.isfinite(norm))
         if self.use_clip:
             grads = ops.clip_by_global_norm(grads, self.clip)
-        return self.optimizer(grads)
+        if finite:
+            grads = ops.depend(grads, ops.assign(self.optimizer.learning_rate, lr))
+            loss = ops.depend(loss, self.optimizer(grads))
+        return loss, norm
 
 
 def build_optimizer(name: str, params, lr: float, weight_decay: float = 0.0,
@@ -64,11 +80,6 @@ def build_optimizer(name: str, params, lr: float, weight_decay: float = 0.0,
     from ..errors import ConfigError
 
     raise ConfigError(f"optimizer.name: unknown optimiser {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-
-
-def set_learning_rate(optimizer: nn.Optimizer, lr: float) -> None:
-    """Set the optimiser's (scalar) learning rate for the next step."""
-    optimizer.learning_rate.set_data(Tensor(np.float32(lr)))
 
 
 def get_params(model: nn.Cell) -> Dict[str, np.ndarray]:

@@ -13,7 +13,10 @@ steps (atomically, :mod:`cgmolct.train.checkpoint`), so that a run killed at any
 resumed from ``last.npz`` produces the same weights as a run that was never interrupted.
 
 Data sets are objects with ``__len__`` and ``batch(indices) -> dict`` returning padded numpy
-arrays under the keys of :mod:`cgmolct.data.keys`.
+arrays under the keys of :mod:`cgmolct.data.keys`; the objective's ``INPUTS`` say which keys
+one step reads.  A step is one compiled graph (:class:`cgmolct.train.step.TrainStep`): the
+parameters are updated in-graph only when loss and gradient norm are finite, so a bad batch
+never reaches the weights (the NaN guard counts it, lowers the learning rate and goes on).
 """
 from __future__ import annotations
 
@@ -35,13 +38,16 @@ from ..data import keys as K
 from ..errors import CheckpointError, TrainingError
 from .checkpoint import atomic_write_text, read_checkpoint, write_checkpoint
 from .metrics import evaluate, format_metrics
+from ..runtime import runtime_info
 from .schedules import build_schedule
 
 __all__ = ["TrainOptions", "Trainer", "TASKS", "StopTraining"]
 
-#: Tasks the trainer knows: which targets a batch must carry.
+#: Built-in tasks and the targets their batches carry (other tasks bring an objective whose
+#: ``INPUTS`` name its batch keys, and a ``metrics_fn`` for validation).
 TASKS = {
     "energy_forces": (K.ENERGY, K.FORCES),
+    "forces": (K.FORCES,),
     "energy": (K.ENERGY,),
     "labels": (K.LABELS,),
 }
@@ -142,7 +148,9 @@ class Trainer:
         Model inputs + targets of ``task`` → scalar loss (:mod:`cgmolct.train.objective`).
     predict : mindspore.nn.Cell
         Model inputs → predictions in physical units (for validation metrics).
-    task : {"energy_forces", "energy", "labels"}
+    task : str
+        ``"energy_forces"``, ``"forces"``, ``"energy"``, ``"labels"`` or the name of a task
+        whose objective declares ``INPUTS`` and that passes ``metrics_fn``.
     train_data, valid_data : data sets (``__len__``, ``batch(indices)``)
     output : path
         Folder for ``last.npz``, ``best.npz``, ``best_model/``, ``log.csv``,
@@ -156,19 +164,29 @@ class Trainer:
         Writes a saved model (``cgmolct.save``) next to each best checkpoint.
     meta : dict, optional
         Extra JSON metadata stored in every checkpoint (training config, model spec).
+    metrics_fn : callable(predict, dataset, batch_size) -> dict, optional
+        Validation metrics ``{target: {"mae": ..., ...}}`` (lower is better for the
+        monitor) for tasks other than the built-in ones; ``predict`` is the compiled predict
+        cell called with the arrays of ``predict.INPUTS``.
     """
 
     def __init__(self, model, objective, predict, task: str, train_data, valid_data, output,
                  options: TrainOptions, monitor_scales: Optional[Dict[str, Sequence[float]]] = None,
                  label_names: Optional[Sequence[str]] = None,
                  label_units: Optional[Sequence[str]] = None,
-                 export: Optional[Callable] = None, meta: Optional[Dict[str, Any]] = None):
+                 export: Optional[Callable] = None, meta: Optional[Dict[str, Any]] = None,
+                 metrics_fn: Optional[Callable] = None):
         import mindspore as ms
 
-        from .step import ApplyStep, GradStep, build_optimizer
+        from ..data.iterator import IndexIterator
+        from .step import TrainStep, build_optimizer
 
-        if task not in TASKS:
-            raise TrainingError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
+        if task not in TASKS and metrics_fn is None:
+            raise TrainingError(f"unknown task {task!r}; built-in tasks are {', '.join(TASKS)} "
+                                "(other tasks pass metrics_fn)")
+        if not getattr(objective, "INPUTS", None):
+            raise TrainingError(f"{type(objective).__name__} does not declare INPUTS, the batch "
+                                "keys of its positional inputs")
         if len(train_data) < options.batch_size:
             raise TrainingError(f"the training set has {len(train_data)} items, fewer than one batch "
                                 f"(batch_size {options.batch_size})")
@@ -185,18 +203,20 @@ class Trainer:
         self.label_units = list(label_units) if label_units else None
         self.export = export
         self.meta = dict(meta or {})
+        self.metrics_fn = metrics_fn
+        self.input_keys = tuple(objective.INPUTS)
+        self.predict_keys = tuple(getattr(predict, "INPUTS", K.MODEL_INPUTS))
         self.params = model.trainable_params()
         self.n_batches = len(train_data) // options.batch_size
         total_steps = options.max_steps or options.max_epochs * self.n_batches
         self.schedule = build_schedule(options.schedule, options.lr, options.warmup, total_steps,
                                        options.lr_min, options.plateau_factor, options.plateau_patience)
         self.optimizer = build_optimizer(options.optimizer, self.params, options.lr, options.weight_decay)
-        self._grad = ms.jit(GradStep(objective, self.params).construct)
-        self._apply = ms.jit(ApplyStep(self.optimizer, options.clip_grad).construct)
+        self._step = TrainStep(objective, self.optimizer, options.clip_grad)
         self._predict = ms.jit(predict.construct)
-        self.rng = np.random.Generator(np.random.PCG64(options.seed))
-        self.state = _State(rng_epoch_state=self.rng.bit_generator.state)
-        self._snapshot = None
+        self.order = IndexIterator(len(train_data), options.batch_size, shuffle=True,
+                                   seed=options.seed, drop_last=True)
+        self.state = _State(rng_epoch_state=self.order.state_dict()["rng_state"])
         self.callbacks: List[Callable[["Trainer", float], None]] = []
 
     # ------------------------------------------------------------------ state
@@ -211,8 +231,14 @@ class Trainer:
         set_params(self.model, params, source)
         set_optimizer_state(self.optimizer, self.model, opt, source)
 
+    def _sync_order_state(self) -> None:
+        order = self.order.state_dict()
+        self.state.epoch, self.state.batch = order["epoch"], order["position"]
+        self.state.rng_epoch_state = order["rng_state"]
+
     def save_checkpoint(self, path) -> None:
         """Write the complete training state to ``path`` atomically."""
+        self._sync_order_state()
         self.state.schedule = self.schedule.state_dict()
         params, opt = self._state_arrays()
         meta = {"kind": "training", "task": self.task, "options": asdict(self.options),
@@ -232,30 +258,31 @@ class Trainer:
         except (KeyError, TypeError) as exc:
             raise CheckpointError(f"{path}: training state is incomplete ({exc})") from None
         self.schedule.load_state_dict(self.state.schedule)
-        self.rng.bit_generator.state = self.state.rng_epoch_state
+        order = self.order.state_dict()
+        order.update(epoch=self.state.epoch, position=self.state.batch,
+                     rng_state=self.state.rng_epoch_state)
+        try:
+            self.order.load_state_dict(order)
+        except Exception as exc:
+            raise CheckpointError(f"{path}: batch-order state does not fit this data set ({exc})") from None
         return meta
 
     # ------------------------------------------------------------------ pieces
     def _inputs(self, batch):
         from mindspore import Tensor
 
-        missing = [k for k in K.MODEL_INPUTS + TASKS[self.task] if k not in batch]
+        missing = [k for k in self.input_keys if k not in batch]
         if missing:
             raise TrainingError(f"batch lacks {', '.join(missing)} needed for task {self.task!r}")
-        return [Tensor(batch[k]) for k in K.MODEL_INPUTS + TASKS[self.task]]
-
-    def _take_snapshot(self) -> None:
-        self._snapshot = self._state_arrays()
+        return [Tensor(batch[k]) for k in self.input_keys]
 
     def _nan_guard(self, loss: float, gnorm: float) -> None:
         st = self.state
         st.nan_events += 1
         st.nan_consecutive += 1
         self.schedule.factor *= self.options.nan_lr_factor
-        if self._snapshot is not None:
-            self._restore_arrays(*self._snapshot, source="last good state")
         message = (f"non-finite loss/gradient (loss {loss}, |grad| {gnorm}) at epoch {st.epoch}, "
-                   f"step {st.step}: batch skipped, last good state restored, learning-rate factor "
+                   f"step {st.step}: update skipped in the compiled step, learning-rate factor "
                    f"now {self.schedule.factor:g} ({st.nan_events} such events)")
         warnings.warn(message, RuntimeWarning, stacklevel=2)
         self._log_event(message)
@@ -270,6 +297,8 @@ class Trainer:
 
     def validate(self) -> Dict[str, Dict[str, float]]:
         """Metrics (MAE, RMSE per target, physical units) of the current model on the valid set."""
+        if self.metrics_fn is not None:
+            return self.metrics_fn(self._predict, self.valid_data, self.options.batch_size)
         return evaluate(self._predict, self.valid_data, self.task, self.options.batch_size,
                         self.label_names, self.label_units)
 
@@ -340,10 +369,8 @@ class Trainer:
             else:
                 st.bad_validations += 1
                 stop = opt.patience is not None and st.bad_validations >= opt.patience
-        st.epoch += 1
-        st.batch = 0
         st.epoch_loss_sum, st.epoch_loss_n = 0.0, 0
-        st.rng_epoch_state = self.rng.bit_generator.state
+        self._sync_order_state()  # the iterator has moved to the next epoch
         st.elapsed_s += time.perf_counter() - t_session
         record["elapsed_s"] = round(st.elapsed_s, 3)
         st.history.append(record)
@@ -352,50 +379,64 @@ class Trainer:
             self._export_best()
         self.save_checkpoint(self.output / "last.npz")
         self._write_logs()
-        self._take_snapshot()
         return stop
 
     # ------------------------------------------------------------------ loop
+    def _progress(self, st):
+        if not self.options.progress:
+            return None
+        if not sys.stderr.isatty():
+            return None  # no carriage-return bars in files; one log line per epoch instead
+        from tqdm import tqdm
+
+        return tqdm(total=self.n_batches, initial=st.batch, desc=f"epoch {st.epoch + 1}",
+                    leave=False, file=sys.stderr, dynamic_ncols=True)
+
+    def _epoch_line(self) -> None:
+        if not self.options.progress or sys.stderr.isatty() or not self.state.history:
+            return
+        row = self.state.history[-1]
+        extra = "".join(f" {k}={row[k]:.4g}" for k in row if k.startswith("valid_") and k.endswith("_mae"))
+        print(f"epoch {row['epoch']} step {row['step']} train_loss={row['train_loss']:.4g}{extra} "
+              f"elapsed={row['elapsed_s']:.0f}s", file=sys.stderr, flush=True)
+
     def fit(self) -> Dict[str, Any]:
         """Train until max_epochs / max_steps / the time budget / early stopping.
 
         Returns
         -------
         dict
-            The summary also written to ``summary.json``: status ("completed",
-            "early stopped", "not converged (wall-time budget ...)" or "stopped"), epochs,
-            steps, best monitor and epoch, NaN events, elapsed seconds.
+            The summary also written to ``summary.json``: status ("early stopped",
+            "completed (max_epochs reached)", "completed (max_steps reached)", "not converged
+            (wall-time budget ...)" or "stopped"), ``converged`` (true only when early stopping
+            found the validation monitor no longer improving), epochs, steps, best monitor and
+            epoch, NaN events, elapsed seconds, frames/s of the training steps, threads and load.
         """
-        from .step import set_learning_rate
+        from mindspore import Tensor
 
         st, opt = self.state, self.options
         self.output.mkdir(parents=True, exist_ok=True)
-        self._take_snapshot()
         t_session = time.perf_counter()
-        status = "completed"
+        status = "completed (max_epochs reached)"
         bar = None
+        step_time, step_frames = 0.0, 0
         try:
             while st.epoch < opt.max_epochs:
                 if opt.max_steps is not None and st.step >= opt.max_steps:
-                    status = "completed"
+                    status = "completed (max_steps reached)"
                     break
-                self.rng.bit_generator.state = st.rng_epoch_state
-                perm = self.rng.permutation(len(self.train_data))
-                if opt.progress:
-                    from tqdm import tqdm
-
-                    bar = tqdm(total=self.n_batches, initial=st.batch, desc=f"epoch {st.epoch + 1}",
-                               leave=False, file=sys.stderr, dynamic_ncols=True)
+                bar = self._progress(st)
                 stop_now = None
-                while st.batch < self.n_batches:
-                    idx = perm[st.batch * opt.batch_size:(st.batch + 1) * opt.batch_size]
+                for idx in self.order:
+                    t0 = time.perf_counter()
                     inputs = self._inputs(self.train_data.batch(idx))
-                    set_learning_rate(self.optimizer, self.schedule.lr(st.step))
-                    loss_t, grads, gnorm_t = self._grad(*inputs)
+                    lr = Tensor(np.float32(self.schedule.lr(st.step)))
+                    loss_t, gnorm_t = self._step(lr, *inputs)
                     loss, gnorm = float(loss_t.asnumpy()), float(gnorm_t.asnumpy())
-                    st.batch += 1
+                    step_time += time.perf_counter() - t0
+                    step_frames += len(idx)
+                    st.batch = self.order.position
                     if math.isfinite(loss) and math.isfinite(gnorm):
-                        self._apply(grads)
                         st.step += 1
                         st.nan_consecutive = 0
                         st.epoch_loss_sum += loss
@@ -414,7 +455,7 @@ class Trainer:
                     if opt.max_time_s is not None and elapsed >= opt.max_time_s:
                         stop_now = f"not converged (wall-time budget {opt.max_time_s:g} s reached)"
                     if opt.max_steps is not None and st.step >= opt.max_steps:
-                        stop_now = stop_now or "completed"
+                        stop_now = stop_now or "completed (max_steps reached)"
                     if stop_now and st.batch < self.n_batches:
                         break
                     if opt.checkpoint_every and st.step % opt.checkpoint_every == 0 \
@@ -424,8 +465,9 @@ class Trainer:
                 if bar is not None:
                     bar.close()
                     bar = None
-                if st.batch >= self.n_batches:
+                if self.order.position == 0:  # the epoch ran to its end
                     stop_early = self._end_of_epoch(t_session)
+                    self._epoch_line()
                     t_session = time.perf_counter()
                     if stop_early:
                         status = "early stopped"
@@ -443,10 +485,12 @@ class Trainer:
                 bar.close()
         st.status = status
         st.elapsed_s += time.perf_counter() - t_session
-        summary = {"status": status, "converged": not status.startswith("not converged"),
+        summary = {"status": status, "converged": status == "early stopped",
                    "epochs": st.epoch, "steps": st.step, "best_monitor": st.best,
                    "best_epoch": st.best_epoch, "nan_events": st.nan_events,
-                   "elapsed_s": round(st.elapsed_s, 2), "max_time_s": opt.max_time_s}
+                   "elapsed_s": round(st.elapsed_s, 2), "max_time_s": opt.max_time_s,
+                   "train_frames_per_s": round(step_frames / step_time, 2) if step_time else None,
+                   **runtime_info()}
         self.save_checkpoint(self.output / "last.npz")
         atomic_write_text(self.output / "summary.json", json.dumps(summary, indent=2))
         return summary

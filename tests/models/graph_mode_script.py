@@ -45,7 +45,7 @@ def main(mode: str) -> dict:
     step = ForceMatchingStep(model, ms.nn.Adam(model.trainable_params(), learning_rate=3e-3))
     fref = ms.Tensor(np.asarray(f.asnumpy()) * 0.0 + 0.3)
     eref = ms.Tensor(np.zeros(2, np.float32))
-    out["losses"] = [float(step(*x, eref, fref).asnumpy()) for _ in range(6)]
+    out["losses"] = [float(step(*x, eref, fref)[0].asnumpy()) for _ in range(6)]
     return out
 
 

@@ -122,7 +122,7 @@ def test_truncated_and_foreign_checkpoints_raise(tmp_path):
         ckpt.read_checkpoint(future)
 
 
-def test_nan_guard_skips_restores_and_lowers_lr(tmp_path):
+def test_nan_guard_skips_and_lowers_lr(tmp_path):
     data = ToyData(24)
     data.energy[5] = np.nan
     trainer = make_trainer(tmp_path / "run", train=data, max_epochs=2)
@@ -172,3 +172,71 @@ def test_early_stopping(tmp_path):
     trainer = make_trainer(tmp_path / "run", max_epochs=50, lr=0.0, patience=2)
     summary = trainer.fit()  # lr 0: never improves after the first validation
     assert summary["status"] == "early stopped" and summary["epochs"] == 3
+
+
+class CompileCounter:
+    """Records MindSpore graph compilations: calls of ``_JitExecutor.compile`` that add a new
+    phase to MindSpore's compile cache (a cached call returns early without compiling)."""
+
+    def __init__(self, monkeypatch):
+        from mindspore.graph import api
+
+        self.calls = []
+        original = api._JitExecutor.compile
+
+        def counting(executor, method_name, *args, **kwargs):
+            before = len(api.ms_compile_cache)
+            phase = original(executor, method_name, *args, **kwargs)
+            if len(api.ms_compile_cache) > before:
+                self.calls.append((method_name, [getattr(a, "shape", None) for a in args]))
+            return phase
+
+        monkeypatch.setattr(api._JitExecutor, "compile", counting)
+
+
+def test_one_compiled_step_never_recompiles_for_new_values(tmp_path, monkeypatch):
+    """The step is one graph: later steps of the same shape (new batches, new learning
+    rates from the schedule) compile nothing."""
+    trainer = make_trainer(tmp_path / "run", schedule="warmup_inverse_sqrt", warmup=4)
+    first = trainer._inputs(trainer.train_data.batch(np.arange(4)))
+    trainer._step(ms.Tensor(np.float32(1e-3)), *first)
+    counter = CompileCounter(monkeypatch)
+    for k, lr in enumerate((1e-3, 5e-3, 2e-2)):
+        batch = trainer._inputs(trainer.train_data.batch(np.arange(4 * k, 4 * k + 4)))
+        trainer._step(ms.Tensor(np.float32(lr)), *batch)
+    assert counter.calls == []
+
+
+def test_trainer_fit_compiles_each_graph_once(tmp_path, monkeypatch):
+    counter = CompileCounter(monkeypatch)
+    trainer = make_trainer(tmp_path / "run", max_epochs=3, schedule="warmup_inverse_sqrt", warmup=4)
+    trainer.fit()
+    # one training-step graph and one validation graph, for 18 steps and 3 validations
+    assert trainer.state.step == 18
+    assert len(counter.calls) <= 2, f"{len(counter.calls)} compilations"
+
+
+def test_learning_rate_reaches_the_compiled_step(tmp_path):
+    """A zero learning rate after compilation leaves the weights alone (set_data on the
+    optimiser's learning-rate parameter would not reach the compiled graph)."""
+    trainer = make_trainer(tmp_path / "run")
+    batch = trainer._inputs(trainer.train_data.batch(np.arange(4)))
+    trainer._step(ms.Tensor(np.float32(1e-2)), *batch)
+    before = weights(trainer)
+    trainer._step(ms.Tensor(np.float32(0.0)), *batch)
+    for name, value in weights(trainer).items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+    trainer._step(ms.Tensor(np.float32(1e-2)), *batch)
+    assert any(np.abs(v - before[k]).max() > 0 for k, v in weights(trainer).items())
+
+
+def test_non_finite_batch_leaves_weights_untouched(tmp_path):
+    data = ToyData(24)
+    data.forces[0, 0, 0] = np.nan
+    trainer = make_trainer(tmp_path / "run", train=data)
+    before = weights(trainer)
+    loss, norm = trainer._step(ms.Tensor(np.float32(1e-2)),
+                               *trainer._inputs(data.batch(np.arange(4))))
+    assert not np.isfinite(float(loss.asnumpy()) + float(norm.asnumpy()))
+    for name, value in weights(trainer).items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)

@@ -1,0 +1,183 @@
+"""The contact model: a MolCT representation and a symmetric, orientation-aware edge readout.
+
+:class:`ContactReadout` scores a pair (i, j) of residues (CA beads) from
+
+- node features n_i, n_j of the representation (MolCT + RME);
+- the relation embedding v(c_ij) (sequence separation, chain) and a log-Gaussian RBF
+  e(d_ij) of the CA–CA distance (pairs reach beyond the representation's cutoff, so no
+  cutoff function);
+- three orientation cosines of the virtual side-chain direction of each residue, the
+  bisector u_i = Σ_{k bonded to i} (r_i − r_k) / |…| of its two backbone CA–CA bonds
+  (it points from the chain to where the side chain sits):
+  a_i = u_i · r̂_ij, a_j = u_j · r̂_ji, c_ij = u_i · u_j (invariant under rotations,
+  translations and mirror images).
+
+.. math:: y_{ij} = g(φ_{ij}) + g(φ_{ji}),\\quad
+          φ_{ij} = [\\,n_i, n_j, v(c_{ij}), e(d_{ij}), a_i, a_j, c_{ij}, a_i a_j\\,]
+
+with g an MLP; the sum over both orders makes y_ij = y_ji exactly (c_ji is the mirrored
+relation code).  The plain :class:`cgmolct.readouts.EdgeReadout` sees only n_i, n_j, v and
+e; the cosines tell whether two side chains face each other, which the CA distance alone
+cannot.
+
+:class:`ContactModel` chains both: the eight model inputs plus pairs, pair codes and pair
+mask → (B, P) contact logits (zero for padded pairs).  Both cells are registered, so
+``cgmolct.save`` / ``cgmolct.load`` handle a ContactModel like any other model.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Sequence
+
+from mindspore import Tensor, nn, ops
+
+from topologies.relations import BOND_CODE_OFFSET, BOND_TYPES, N_RELATION_CODES
+
+from ..models.base import RepresentationModel, check_dims
+from ..models.registry import register
+from ..nn.geometry import gather_neighbours, gather_pairs
+from ..nn.mlp import MLP
+from ..nn.rbf import LogGaussianRBF
+from ..readouts.edge import mirror_codes
+
+__all__ = ["ContactReadout", "ContactModel", "build_contact_model", "BACKBONE_BOND_CODE"]
+
+#: Relation code of a CG backbone bond (CA–CA of consecutive residues).
+BACKBONE_BOND_CODE = BOND_CODE_OFFSET + BOND_TYPES["backbone"]
+_N_ANGLE_FEATURES = 4
+
+
+@register
+class ContactReadout(nn.Cell):
+    """Symmetric pair logits with orientation cosines (see the module docstring).
+
+    Parameters
+    ----------
+    dim : int
+        Node feature size F.
+    hidden : sequence of int
+        Hidden sizes of g (default ``(dim, dim // 2)``).
+    dim_relation : int
+        Size of the relation-code embedding (default 16).
+    r_max : float
+        Largest RBF centre in Å (default 18).
+    n_relation_codes : int
+    activation : str
+
+    Inputs
+    ------
+    features (B, N, F), positions (B, N, 3) Å, rel_neighbours (B, N, R) int32,
+    rel_codes (B, N, R) int32, rel_mask (B, N, R) bool, pairs (B, P, 2) int32,
+    pair_codes (B, P) int32, pair_mask (B, P) bool.
+
+    Returns
+    -------
+    (B, P) logits, zero for padded pairs.
+    """
+
+    def __init__(self, dim: int, hidden: Optional[Sequence[int]] = None, dim_relation: int = 16,
+                 r_max: float = 18.0, n_relation_codes: int = N_RELATION_CODES,
+                 activation: str = "ssp"):
+        super().__init__()
+        check_dims("ContactReadout", dim=dim, dim_relation=dim_relation,
+                   n_relation_codes=n_relation_codes)
+        hidden = [int(dim), int(dim) // 2] if hidden is None else [int(h) for h in hidden]
+        self._config = dict(dim=int(dim), hidden=hidden, dim_relation=int(dim_relation),
+                            r_max=float(r_max), n_relation_codes=int(n_relation_codes),
+                            activation=activation)
+        self.dim = int(dim)
+        self.relation_embedding = nn.Embedding(n_relation_codes, dim_relation)
+        self.mirror = Tensor(mirror_codes(n_relation_codes))
+        self.rbf = LogGaussianRBF(r_min=2.0, r_cut=r_max)
+        self.mlp = MLP(2 * dim + dim_relation + self.rbf.n_basis + _N_ANGLE_FEATURES, 1,
+                       hidden=hidden, activation=activation)
+
+    def get_config(self) -> Dict:
+        return dict(self._config)
+
+    def construct(self, features, positions, rel_neighbours, rel_codes, rel_mask,
+                  pairs, pair_codes, pair_mask):
+        # virtual side-chain direction: bisector of the backbone bonds of each residue
+        xk = gather_neighbours(positions, rel_neighbours)                   # (B, N, R, 3)
+        bonded = ops.logical_and(rel_mask, rel_codes == BACKBONE_BOND_CODE)
+        w = ops.cast(bonded, positions.dtype)[..., None]
+        u = ((positions[:, :, None, :] - xk) * w).sum(2)                    # (B, N, 3)
+        u = u / ops.sqrt((u * u).sum(-1, keepdims=True) + 1e-6)
+
+        i, j = pairs[:, :, 0], pairs[:, :, 1]
+        ni, nj = gather_pairs(features, i), gather_pairs(features, j)
+        rij = gather_pairs(positions, j) - gather_pairs(positions, i)
+        d2 = (rij * rij).sum(-1)
+        d2 = ops.where(ops.logical_and(pair_mask, d2 > 1e-6), d2, ops.ones_like(d2))
+        d = ops.sqrt(d2)
+        rhat = rij / d[..., None]
+        ui, uj = gather_pairs(u, i), gather_pairs(u, j)
+        ai = (ui * rhat).sum(-1)
+        aj = -(uj * rhat).sum(-1)
+        cij = (ui * uj).sum(-1)
+        e = self.rbf(d)
+        mirrored = ops.gather(self.mirror, pair_codes.reshape(-1), 0).reshape(pair_codes.shape)
+        v_ij = self.relation_embedding(pair_codes)
+        v_ji = self.relation_embedding(mirrored)
+        angles_ij = ops.stack((ai, aj, cij, ai * aj), -1)
+        angles_ji = ops.stack((aj, ai, cij, ai * aj), -1)
+        y = (self.mlp(ops.concat((ni, nj, v_ij, e, angles_ij), -1))
+             + self.mlp(ops.concat((nj, ni, v_ji, e, angles_ji), -1)))
+        return y[..., 0] * ops.cast(pair_mask, y.dtype)
+
+
+@register
+class ContactModel(nn.Cell):
+    """Representation + :class:`ContactReadout`: 11 inputs → (B, P) contact logits.
+
+    Parameters
+    ----------
+    representation : RepresentationModel
+        MolCT (with RME) on CA-level graphs.
+    readout : ContactReadout
+        Its ``dim`` must equal the representation's.
+    r_pair : float
+        CA–CA distance (Å) of the scored pair list (recorded for prediction; default 16).
+    min_separation : int
+        Smallest |i − j| of a scored pair (default 3).
+
+    Inputs
+    ------
+    The eight arrays of ``keys.MODEL_INPUTS``, then pairs (B, P, 2), pair_codes (B, P),
+    pair_mask (B, P).
+    """
+
+    def __init__(self, representation: RepresentationModel, readout: ContactReadout,
+                 r_pair: float = 16.0, min_separation: int = 3):
+        super().__init__()
+        from ..errors import ModelError
+
+        if readout.dim != representation.dim:
+            raise ModelError(f"ContactModel: readout dim {readout.dim} != representation dim "
+                             f"{representation.dim}")
+        self.representation = representation
+        self.readout = readout
+        self.r_pair, self.min_separation = float(r_pair), int(min_separation)
+
+    def get_config(self) -> Dict:
+        return dict(representation=self.representation, readout=self.readout,
+                    r_pair=self.r_pair, min_separation=self.min_separation)
+
+    def construct(self, types, positions, atom_mask, neighbours, neighbour_mask,
+                  rel_neighbours, rel_codes, rel_mask, pairs, pair_codes, pair_mask):
+        h = self.representation(types, positions, atom_mask, neighbours, neighbour_mask,
+                                rel_neighbours, rel_codes, rel_mask)
+        return self.readout(h, positions, rel_neighbours, rel_codes, rel_mask,
+                            pairs, pair_codes, pair_mask)
+
+
+def build_contact_model(dim: int = 64, n_heads: int = 4, n_interactions: int = 2,
+                        max_cycles: int = 1, r_cut: float = 10.0, r_pair: float = 16.0,
+                        min_separation: int = 3, hidden: Optional[Sequence[int]] = None,
+                        **molct_options) -> ContactModel:
+    """A fresh ContactModel: MolCT (RME on) + ContactReadout of the same width."""
+    from ..models.molct import MolCT
+
+    rep = MolCT(dim=dim, n_heads=n_heads, n_interactions=n_interactions, max_cycles=max_cycles,
+                use_rme=True, r_cut=r_cut, **molct_options)
+    return ContactModel(rep, ContactReadout(dim, hidden=hidden), r_pair=r_pair,
+                        min_separation=min_separation)

@@ -1,0 +1,130 @@
+"""Contact probability maps from a trained :class:`~cgmolct.contacts.model.ContactModel`.
+
+``predict_contacts(model, graph)`` scores the pair list of every selected frame
+(:func:`~cgmolct.contacts.pairs.contact_pairs` with the model's ``r_pair`` and
+``min_separation``) in one compiled forward pass per batch of frames, and returns the
+(n, n) map of σ(logit), symmetric, with
+
+- 0 for pairs beyond ``r_pair`` (CA–CA > 16 Å: no heavy-atom contact in practice),
+- NaN for |i − j| < ``min_separation`` within a chain and on the diagonal (not predicted;
+  neighbours in sequence always touch).
+
+Over several frames the map is the mean probability (a predicted contact frequency).
+"""
+from __future__ import annotations
+
+from typing import Dict
+
+import numpy as np
+
+from ..errors import InputError, ModelError
+from .labels import separation_matrix
+from .pairs import contact_pairs
+
+__all__ = ["predict_contacts", "predict_contact_maps"]
+
+_COMPILED: Dict[int, object] = {}
+
+
+def _forward(model):
+    """A compiled forward of ``model`` (cached per model object)."""
+    import mindspore as ms
+
+    key = id(model)
+    if key not in _COMPILED:
+        _COMPILED.clear()  # keep one: a compiled graph holds the model alive
+        _COMPILED[key] = (model, ms.jit(model.construct))
+    return _COMPILED[key][1]
+
+
+def _check(model, graph):
+    from topologies.graph import CGGraph
+
+    from .model import ContactModel
+
+    if not isinstance(model, ContactModel):
+        raise ModelError(f"predict_contacts needs a ContactModel (cgmolct.contacts); got "
+                         f"{type(model).__name__}")
+    if not isinstance(graph, CGGraph):
+        raise InputError(f"predict_contacts needs a topologies.CGGraph; got {type(graph).__name__}")
+    if graph.mapping is not None and graph.mapping.name not in ("ca",) and \
+            not np.all(np.asarray(graph.names) == "CA"):
+        raise InputError(f"predict_contacts needs a CA-level graph (mapping 'ca'); this graph "
+                         f"has mapping {graph.mapping.name!r} — build it with mapping='ca'")
+    rep = model.representation
+    bad = np.flatnonzero((graph.types < 0) | (graph.types >= rep.vocabulary_size))
+    if len(bad):
+        raise InputError(f"bead {int(bad[0])} has type {int(graph.types[bad[0]])} outside the "
+                         f"model's vocabulary")
+    if graph.n_beads < 2:
+        raise InputError(f"a contact map needs at least 2 residues; the graph has {graph.n_beads}")
+
+
+def predict_contact_maps(model, graph, frames=None, batch_size: int = 8) -> np.ndarray:
+    """(F, n, n) float32 contact probabilities of each selected frame (see module docstring).
+
+    Parameters
+    ----------
+    model : ContactModel
+        For example ``cgmolct.load(folder)`` or :func:`~cgmolct.contacts.load_shipped`.
+    graph : topologies.CGGraph
+        CA-level graph (``mapping="ca"``), positions in Å.
+    frames : index, optional
+        Frames to predict (default all).
+    batch_size : int
+        Frames per compiled call.
+    """
+    import mindspore as ms
+
+    from ..data import keys as K
+    from ..data.batch import collate
+    from ..models.base import as_model_inputs
+    from .data import frame_sample
+
+    _check(model, graph)
+    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
+    sel = np.atleast_1d(np.arange(graph.n_frames)[frames] if frames is not None
+                        else np.arange(graph.n_frames))
+    if len(sel) == 0:
+        raise InputError("no frames selected")
+    n = graph.n_beads
+    sep = separation_matrix(graph)
+    rp = np.asarray(graph.relational_pairs(3), np.int64).reshape(-1, 2)
+    rel = (rp, np.asarray(graph.relation_codes(rp), np.int32))
+    forward = _forward(model)
+    was_training = model.training
+    model.set_train(False)
+    out = np.zeros((len(sel), n, n), np.float32)
+    try:
+        for start in range(0, len(sel), int(batch_size)):
+            chunk = sel[start:start + int(batch_size)]
+            pairs = [contact_pairs(graph, int(f), model.r_pair, model.min_separation) for f in chunk]
+            samples = [frame_sample(graph, int(f), p, rel) for f, p in zip(chunk, pairs)]
+            batch = collate(samples, cutoff=model.representation.r_cut,
+                            batch_capacity=int(batch_size) if len(sel) > batch_size else len(chunk))
+            args = list(as_model_inputs(batch)) + [
+                ms.Tensor(batch[K.PAIRS]), ms.Tensor(batch[K.PAIR_CODES]),
+                ms.Tensor(batch[K.PAIR_MASK])]
+            logits = forward(*args).asnumpy()
+            for k, p in enumerate(pairs):
+                prob = 1.0 / (1.0 + np.exp(-logits[k, :len(p)].astype(np.float64)))
+                m = out[start + k]
+                m[p[:, 0], p[:, 1]] = prob
+                m[p[:, 1], p[:, 0]] = prob
+    finally:
+        model.set_train(was_training)
+    out[:, sep < model.min_separation] = np.nan
+    return out
+
+
+def predict_contacts(model, graph, frames=None, batch_size: int = 8) -> np.ndarray:
+    """(n, n) float32 contact probability map of a CA-level graph.
+
+    One frame: its map.  Several frames: the mean over frames (predicted contact
+    frequencies).  Symmetric; values in [0, 1]; 0 beyond the model's pair distance
+    ``r_pair`` (16 Å CA–CA); NaN for |i − j| < ``min_separation`` (3) in a chain and on the
+    diagonal.  See :func:`predict_contact_maps` for the parameters.
+    """
+    maps = predict_contact_maps(model, graph, frames=frames, batch_size=batch_size)
+    return maps[0] if len(maps) == 1 else maps.mean(0)

@@ -13,7 +13,7 @@ from typing import List, Optional
 from ._version import __version__
 
 #: Sub-command modules under ``cgmolct.commands`` (each: add_parser, run).
-COMMANDS = ["doctor", "demo", "train", "eval", "graph", "data", "priors", "fes", "embed", "cluster", "contacts"]
+COMMANDS = ["doctor", "demo", "train", "eval", "graph", "data", "simulate", "priors", "fes", "embed", "cluster", "contacts"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,42 @@
+"""Small potentials for the simulator tests (in a file: graph mode parses source files)."""
+from __future__ import annotations
+
+import numpy as np
+from mindspore import Tensor, nn, ops
+
+
+class HarmonicWells(nn.Cell):
+    """E = Σ_i ½ k |x_i − c_i|² + Σ_bonds ½ k_b (|x_i − x_j| − r0)²  (kcal/mol, Å)."""
+
+    def __init__(self, centres, k: float = 2.0, bonds=None, k_bond: float = 0.0, r0: float = 3.8):
+        super().__init__()
+        self.centres = Tensor(np.asarray(centres, np.float32)[None])
+        self.k = float(k)
+        bonds = np.zeros((0, 2), np.int32) if bonds is None else np.asarray(bonds, np.int32)
+        self.has_bonds = len(bonds) > 0 and k_bond > 0
+        self.i = Tensor(bonds[:, 0].copy() if len(bonds) else np.zeros(1, np.int32))
+        self.j = Tensor(bonds[:, 1].copy() if len(bonds) else np.zeros(1, np.int32))
+        self.k_bond = float(k_bond)
+        self.r0 = float(r0)
+
+    def construct(self, positions):
+        d = positions - self.centres
+        energy = 0.5 * self.k * (d * d).sum((1, 2))
+        if self.has_bonds:
+            r = ops.gather(positions, self.j, 1) - ops.gather(positions, self.i, 1)
+            dist = ops.sqrt((r * r).sum(-1) + 1e-12)
+            energy = energy + 0.5 * self.k_bond * ((dist - self.r0) ** 2).sum(-1)
+        return energy
+
+
+class Exploding(nn.Cell):
+    """A repulsion that grows without bound: E = −a Σ |x_i − c|² (pushes beads away)."""
+
+    def __init__(self, a: float = 5.0e3):
+        super().__init__()
+        self.a = float(a)
+
+    def construct(self, positions):
+        c = positions.mean(1, keep_dims=True)
+        d = positions - c
+        return -self.a * (d * d).sum((1, 2)) * (1.0 + (d * d).sum((1, 2)))

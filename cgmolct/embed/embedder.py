@@ -215,10 +215,13 @@ class MolCTEmbedder(TransformerMixin, BaseEstimator):
         """(frames, d) embeddings (or state assignments) of every frame of ``X``, in order."""
         from sklearn.utils.validation import check_is_fitted
 
-        from .infer import embed_frames
+        from .infer import compiled_forward, embed_frames
 
         check_is_fitted(self, "model_")
-        res = embed_frames(self.model_, self._graphs(X), batch_size=max(int(self.batch_size), 512))
+        if getattr(self, "_forward", (None, None))[0] is not self.model_:
+            self._forward = (self.model_, compiled_forward(self.model_))
+        res = embed_frames(self.model_, self._graphs(X), batch_size=max(int(self.batch_size), 512),
+                           forward=self._forward[1])
         return res["states"] if self.output == "states" else res["embedding"]
 
     def save(self, path) -> str:

@@ -12,7 +12,7 @@ from .data import FrameData
 from .fit import to_tensors
 from .model import EMBED_INPUTS, EmbeddingModel
 
-__all__ = ["embed_frames"]
+__all__ = ["embed_frames", "compiled_forward"]
 
 
 class _Forward(nn.Cell):
@@ -26,7 +26,8 @@ class _Forward(nn.Cell):
                           rel_neighbours, rel_codes, rel_mask, dihedrals, dihedral_mask)
 
 
-def _forward(model):
+def compiled_forward(model):
+    """A compiled forward cell of ``model`` (reuse it: each new one compiles again)."""
     cell = _Forward(model)
     if ms.get_context("mode") == ms.PYNATIVE_MODE:
         cell.construct = ms.jit(cell.construct)
@@ -34,7 +35,7 @@ def _forward(model):
 
 
 def embed_frames(model: EmbeddingModel, data, *, batch_size: int = 512,
-                 cutoff: Optional[float] = None) -> Dict[str, np.ndarray]:
+                 cutoff: Optional[float] = None, forward=None) -> Dict[str, np.ndarray]:
     """Embeddings (and state assignments) of all frames.
 
     Parameters
@@ -45,6 +46,8 @@ def embed_frames(model: EmbeddingModel, data, *, batch_size: int = 512,
         Frames per compiled call (lowered for large graphs; the last batch is padded).
     cutoff : float, optional
         Neighbour cutoff in Å (default the model's ``r_cut``).
+    forward : optional
+        A :func:`compiled_forward` of ``model`` to reuse.
 
     Returns
     -------
@@ -58,8 +61,8 @@ def embed_frames(model: EmbeddingModel, data, *, batch_size: int = 512,
         raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
     if not isinstance(data, FrameData):
         data = FrameData(data, cutoff=model.r_cut if cutoff is None else cutoff)
-    bs = min(data.default_batch_size(batch_size), len(data))
-    fwd = _forward(model)
+    bs = data.default_batch_size(batch_size)  # fixed: every call reuses one compiled shape
+    fwd = compiled_forward(model) if forward is None else forward
     was = model.training
     model.set_train(False)
     emb, states = [], []

@@ -32,8 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    import os
+
     from .errors import CgmolctError, USER_INPUT_ERRORS
 
+    # MindSpore logs warnings (e.g. ~100 "side effect nodes were eliminated" analyser lines
+    # per compiled step) at GLOG_v=2; a user who set GLOG_v keeps it.
+    os.environ.setdefault("GLOG_v", "3")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):

@@ -99,12 +99,65 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
     if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
     n = graph.n_beads
-    n_frames = len(np.arange(graph.n_frames)[frames]) if frames is not None else graph.n_frames
+    try:
+        n_frames = len(np.atleast_1d(np.arange(graph.n_frames)[frames])) if frames is not None \
+            else graph.n_frames
+    except (IndexError, TypeError, ValueError) as exc:
+        raise InputError(f"frames {frames!r} do not index the graph's {graph.n_frames} frames "
+                         f"({exc})") from None
+    if n == 0:
+        raise InputError("the graph has no beads; nothing to predict")
+    if n_frames == 0:
+        raise InputError(f"no frames selected (the graph has {graph.n_frames}; frames={frames!r})")
     if "attention" in outputs and n_frames * n * n * 4 > _MAX_ATTENTION_BYTES:
         raise InputError(f"attention for {n_frames} frames of {n} beads needs "
                          f"{n_frames * n * n * 4 / 2**30:.1f} GiB; select fewer frames")
     return _run(energy_model, rep, graph, outputs, int(batch_size),
                 rep.r_cut if cutoff is None else float(cutoff), frames, n, n_frames, chunk_size)
+
+
+_COMPILED = __import__("weakref").WeakKeyDictionary()
+
+
+class _Outputs:
+    """Builders of the compiled prediction cells of a model (one graph per kind and shape)."""
+
+    @staticmethod
+    def energy_forces(model):
+        from .train.objective import EnergyForcePredict
+
+        return EnergyForcePredict(model, model_returns_forces=True)
+
+    @staticmethod
+    def representation(model):
+        from .train.objective import OutputPredict
+
+        return OutputPredict(model, first=False)
+
+
+def _compiled(model, kind: str):
+    """``ms.jit`` of the ``kind`` prediction cell of ``model``, cached on the model object, so
+    repeated ``predict`` calls reuse the compiled graph of each input shape."""
+    import mindspore as ms
+
+    per_model = _COMPILED.setdefault(model, {})
+    if kind not in per_model:
+        builder = getattr(_Outputs, kind.split(":")[0])
+        per_model[kind] = ms.jit(builder(model).construct)
+    return per_model[kind]
+
+
+def _coincident(graph, frame: int) -> str:
+    """A message naming two beads of ``frame`` closer than 1e-3 Å, or ''."""
+    from scipy.spatial import cKDTree
+
+    pos = np.asarray(graph.positions[frame], np.float64)
+    pairs = cKDTree(pos).query_pairs(1e-3, output_type="ndarray")
+    if len(pairs) == 0:
+        return ""
+    i, j = (int(x) for x in pairs[0])
+    return (f"beads {i} and {j} coincide ({len(pairs)} pair(s) closer than 0.001 Å); "
+            "distances of zero have no defined force")
 
 
 def _chunker(energy_model, chunk_size):
@@ -133,6 +186,9 @@ def _run(energy_model, rep, graph, outputs, batch_size, cutoff, frames, n, n_fra
     (energy_model or rep).set_train(False)
     done = 0
     chunker = None
+    batch_size = max(1, min(batch_size, n_frames))  # never pad one frame to a batch of 16
+    frame_ids = np.arange(graph.n_frames) if frames is None \
+        else np.atleast_1d(np.arange(graph.n_frames)[frames])
     try:
         for batch in graph_batches(graph, batch_size=batch_size, cutoff=cutoff, frames=frames,
                                    batch_capacity=batch_size):
@@ -152,13 +208,13 @@ def _run(energy_model, rep, graph, outputs, batch_size, cutoff, frames, n, n_fra
                 if chunker is not None:
                     e, f = chunker(*tensors)
                 else:
-                    e, f = energy_model(*tensors)
+                    e, f = _compiled(energy_model, "energy_forces")(*tensors)
                     e, f = e.asnumpy(), f.asnumpy()
                 got["energy"] = e[real]
                 got["forces"] = f[real][:, :n]
             if want_rep:
-                rep.output_details = want_details
-                out = rep(*tensors)
+                rep.output_details = want_details  # read when its graph compiles: one per flag
+                out = _compiled(rep, f"representation:{want_details}")(*tensors)
                 h = out[0] if want_details else out
                 h = h.asnumpy()[real][:, :n]
                 got["node_features"] = h
@@ -175,6 +231,12 @@ def _run(energy_model, rep, graph, outputs, batch_size, cutoff, frames, n, n_fra
                         b3, i3, k3 = np.nonzero(nm)
                         np.add.at(dense, (b3, i3, nb[b3, i3, k3]), att[b3, i3, k3 + 1])
                         got["attention"] = dense
+            for name in ("energy", "forces"):
+                if name in got and not np.isfinite(got[name]).all():
+                    row = np.nonzero((~np.isfinite(got[name].reshape(len(slot), -1))).any(1))[0][0]
+                    bad = int(frame_ids[slot[row]])
+                    raise InputError(f"{name} of frame {bad} is not finite: "
+                                     f"{_coincident(graph, bad) or 'check the positions of this frame'}")
             for name in outputs:
                 if name not in res:
                     shape = (n_frames,) + got[name].shape[1:]

@@ -23,6 +23,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     mode.add_argument("--overwrite", action="store_true",
                       help="start again even if OUTPUT already holds a run")
     p.add_argument("--output", "-o", help="override the configuration's output folder")
+    p.add_argument("--max-epochs", type=int, metavar="N", help="override training.max_epochs")
+    p.add_argument("--max-time", type=float, metavar="SECONDS",
+                   help="override training.max_time_s (wall-time budget over resumed sessions)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="override training.threads (MindSpore CPU threads; default the cores available)")
     p.add_argument("--keys", action="store_true", help="print every configuration key and exit")
     p.add_argument("--json", action="store_true", help="print the final summary as JSON")
     return p
@@ -38,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.config:
         raise ConfigError("give a configuration file: cgmolct train CONFIG (keys: cgmolct train --keys)")
-    cfg = load_config(args.config)
+    overrides = {"training": {k: v for k, v in (("max_epochs", args.max_epochs),
+                                                ("max_time_s", args.max_time),
+                                                ("threads", args.threads)) if v is not None}}
+    cfg = load_config(args.config, overrides=overrides)
     if args.output:
         from pathlib import Path
 

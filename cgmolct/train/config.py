@@ -10,7 +10,7 @@ import difflib
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Union
+from typing import Any, Dict, Optional, Union
 
 from ..errors import ConfigError
 from .schema import _NON_NEGATIVE, _POSITIVE, SCHEMA, Key
@@ -79,6 +79,58 @@ def _check_value(source: str, dotted: str, key: Key, value: Any, section: str, n
     return value
 
 
+def _resolve_paths(source: str, dotted: str, value, base: Path, check_files: bool):
+    """Absolute, normalised path(s) of a path key; every file must exist."""
+    many = isinstance(value, list)
+    items = value if many else [value]
+    if many and not items:
+        raise ConfigError(f"{source}: key {dotted!r} is an empty list; give at least one path")
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigError(f"{source}: key {dotted!r} must list paths (strings), got "
+                              f"{type(item).__name__} {item!r:.60}")
+        path = Path(os.path.expanduser(item))
+        path = path if path.is_absolute() else base / path
+        if check_files and not path.exists():
+            raise ConfigError(f"{source}: key {dotted!r}: data file {item!r} does not exist "
+                              f"(looked for {path})")
+        out.append(os.path.normpath(str(path)))
+    return out if many else out[0]
+
+
+def _check_split(source: str, data: Dict[str, Any], base: Path, check_files: bool) -> None:
+    """``data.split`` (fractions/counts + seed, or a split file) versus ``data.valid``."""
+    split = data["split"]
+    if split is None:
+        if data["valid"] is None:
+            raise ConfigError(f"{source}: give data.valid, or data.split to take the validation "
+                              "frames from data.train")
+        if isinstance(data["train"], list) and data["format"] != "graph":
+            raise ConfigError(f"{source}: key 'data.train' is a list; only format 'graph' "
+                              "takes several files")
+        return
+    if data["valid"] is not None:
+        raise ConfigError(f"{source}: data.split and data.valid both given; use one of them")
+    if isinstance(split, str):
+        data["split"] = _resolve_paths(source, "data.split", split, base, check_files)
+        return
+    unknown = sorted(set(split) - {"valid", "test", "seed"})
+    if unknown:
+        raise ConfigError(f"{source}: unknown key 'data.split.{unknown[0]}'; data.split takes "
+                          "valid, test (fractions < 1 or frame counts) and seed")
+    for name in ("valid", "test"):
+        v = split.get(name, 0)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise ConfigError(f"{source}: key 'data.split.{name}' must be a fraction or a count "
+                              f">= 0, got {v!r}")
+    if not split.get("valid"):
+        raise ConfigError(f"{source}: key 'data.split.valid' must be > 0 (validation frames)")
+    seed = split.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"{source}: key 'data.split.seed' must be an integer, got {seed!r}")
+
+
 def validate_config(raw: Dict[str, Any], source: str = "config", base: Union[str, Path, None] = None,
                     check_files: bool = True) -> Dict[str, Any]:
     """Validate ``raw`` and return the full configuration with defaults and absolute paths.
@@ -127,26 +179,32 @@ def validate_config(raw: Dict[str, Any], source: str = "config", base: Union[str
                 continue
             value = _check_value(source, dotted, key, given[name], section, name)
             if key.path and value is not None:
-                path = Path(os.path.expanduser(value))
-                path = path if path.is_absolute() else base / path
-                if check_files and not path.exists():
-                    raise ConfigError(f"{source}: key {dotted!r}: data file {value!r} does not exist "
-                                      f"(looked for {path})")
-                value = os.path.normpath(str(path))
+                value = _resolve_paths(source, dotted, value, base, check_files)
             target[name] = value
+    _check_split(source, out["data"], base, check_files)
     out_path = Path(os.path.expanduser(out["output"]))
     out["output"] = os.path.normpath(str(out_path if out_path.is_absolute() else base / out_path))
     if out["task"] == "labels" and out["data"]["format"] == "md17":
         raise ConfigError(f"{source}: task 'labels' needs graph labels; data.format 'md17' has "
                           "energies and forces (use task energy_forces)")
-    if out["task"] in ("energy_forces", "energy") and out["data"]["format"] == "qm9":
+    if out["task"] in ("energy_forces", "forces", "energy") and out["data"]["format"] == "qm9":
         raise ConfigError(f"{source}: task {out['task']!r} needs per-frame energies; data.format "
                           "'qm9' has graph labels (use task labels)")
     return out
 
 
-def load_config(path: Union[str, Path], check_files: bool = True) -> Dict[str, Any]:
-    """Read and validate a configuration file (paths relative to its folder)."""
+def load_config(path: Union[str, Path], check_files: bool = True,
+                overrides: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
+    """Read and validate a configuration file (paths relative to its folder).
+
+    ``overrides`` (section → key → value, e.g. from command-line options) replace the file's
+    values before validation, so they are checked like the file's own keys.
+    """
     path = Path(path)
     raw = read_config_file(path)
+    for section, values in (overrides or {}).items():
+        if values:
+            if not isinstance(raw.get(section, {}), dict):
+                raise ConfigError(f"{path}: section {section!r} must be a mapping of keys")
+            raw[section] = {**(raw.get(section) or {}), **values}
     return validate_config(raw, source=str(path), base=path.resolve().parent, check_files=check_files)

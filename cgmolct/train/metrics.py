@@ -53,7 +53,7 @@ def evaluate(predict: Callable, data, task: str, batch_size: int = 32,
         forces (B, N, 3)) for ``task="energy_forces"`` — or labels (B, L).
     data : object with ``__len__`` and ``batch(indices) -> dict``
         The evaluation set; batches follow :mod:`cgmolct.data.keys`.
-    task : {"energy_forces", "energy", "labels"}
+    task : {"energy_forces", "forces", "energy", "labels"}
     batch_size : int
     label_names, label_units : sequences of str, optional
         Names and units of the label columns (default ``label_0``..., unit "").
@@ -75,10 +75,11 @@ def evaluate(predict: Callable, data, task: str, batch_size: int = 32,
         batch = data.batch(idx)
         inputs = [Tensor(batch[k]) for k in K.MODEL_INPUTS]
         out = predict(*inputs)
-        if task == "energy_forces":
+        if task in ("energy_forces", "forces"):
             e, f = out
-            e = np.asarray(e.asnumpy()).reshape(-1)[:real]
-            acc.setdefault("energy", ErrorAccumulator("kcal/mol")).add(e - batch[K.ENERGY][:real])
+            if task == "energy_forces":
+                e = np.asarray(e.asnumpy()).reshape(-1)[:real]
+                acc.setdefault("energy", ErrorAccumulator("kcal/mol")).add(e - batch[K.ENERGY][:real])
             mask = batch[K.ATOM_MASK][:real].astype(bool)
             df = f.asnumpy()[:real] - batch[K.FORCES][:real]
             acc.setdefault("forces", ErrorAccumulator("kcal/mol/angstrom")).add(df[mask])

@@ -25,24 +25,72 @@ __all__ = ["load_split_data", "build_model", "build_run", "train", "model_from_c
 REPRESENTATION_PRESETS = ("EA1", "EA3", "NIU1", "NIU3", "NIU6", "SchNet3", "PhysNet")
 
 
-def load_split_data(path: str, fmt: str, cutoff: Optional[float], limit: Optional[int] = None):
-    """Load one split as a :class:`cgmolct.data.dataset.MolecularDataset`."""
+def load_split_data(path, fmt: str, cutoff: Optional[float], limit: Optional[int] = None,
+                    mmap: bool = True):
+    """Load one split as a :class:`cgmolct.data.dataset.MolecularDataset`.
+
+    ``path`` is a file/folder, or a list of saved CGGraph files/folders for ``fmt="graph"``
+    (several systems, e.g. different proteins, in one data set).
+    """
     from ..data import loaders
 
     options = {"cutoff": cutoff}
-    if fmt == "md17":
+    if fmt == "graph":
+        ds = loaders.open_dataset(path if isinstance(path, list) else [path], format="graph",
+                                  mmap=mmap, batch_options=options)
+    elif fmt == "md17":
         ds = loaders.load_md17(path, batch_options=options)
     elif fmt == "qm9":
         ds = loaders.load_qm9(path, batch_options=options)
     elif fmt == "dataset":
         from ..data import folder
 
-        ds = folder.load_folder(path).with_options(**options)
+        ds = folder.load_folder(path, mmap=mmap).with_options(**options)
     else:  # validated by the schema
         raise ConfigError(f"data.format: unknown format {fmt!r}")
     if limit is not None:
         ds = ds.subset(np.arange(min(int(limit), len(ds))))
     return ds
+
+
+def _split_counts(spec: Dict[str, Any], n: int):
+    counts = []
+    for name in ("valid", "test"):
+        v = spec.get(name, 0) or 0
+        counts.append(int(v) if isinstance(v, int) and v >= 1 else int(np.floor(float(v) * n + 1e-9)))
+    if counts[0] < 1 or sum(counts) >= n:
+        raise ConfigError(f"data.split: {counts[0]} validation and {counts[1]} test frames of {n} "
+                          "leave no training frames (or no validation frame)")
+    return counts
+
+
+def load_data(d: Dict[str, Any]):
+    """(train, valid, test) data sets of a validated ``data`` section; ``test`` is None when
+    it comes from ``data.test`` (a file evaluated at the end) or is not asked for.
+
+    With ``data.split`` the frames of ``data.train`` are split at random by fractions/counts
+    and a seed (the same seed gives the same split), or by the index lists of a split file.
+    """
+    from ..data.splits import load_split, split_by_fraction
+
+    fmt, cutoff = d["format"], d["cutoff"]
+    if d["split"] is None:
+        train = load_split_data(d["train"], fmt, cutoff, d["limit"], d["mmap"])
+        return train, load_split_data(d["valid"], fmt, cutoff, mmap=d["mmap"]), None
+    full = load_split_data(d["train"], fmt, cutoff, mmap=d["mmap"])
+    n = len(full)
+    if isinstance(d["split"], str):
+        split = load_split(d["split"], n)
+        train_idx, valid_idx = split["train"], split["valid"]
+        test_idx = split.get("test")
+    else:
+        n_valid, n_test = _split_counts(d["split"], n)
+        train_idx, valid_idx, test_idx = split_by_fraction(
+            n, [n - n_valid - n_test, n_valid, n_test], seed=int(d["split"].get("seed", 0)))
+    if d["limit"] is not None:
+        train_idx = train_idx[:int(d["limit"])]
+    test = full.subset(test_idx) if test_idx is not None and len(test_idx) else None
+    return full.subset(train_idx), full.subset(valid_idx), test
 
 
 class _FixedShape:
@@ -75,6 +123,21 @@ def _capacities(datasets, cutoff) -> Dict[str, int]:
     return {"bead_capacity": bead, "neighbour_capacity": max(neigh, 1), "rel_capacity": max(rel, 1)}
 
 
+def forces_only_normalisation(dataset):
+    """Energy normalisation of a data set with forces but no energies (CG force matching).
+
+    The energy is only known up to a constant: shift 0 and no per-type references; the
+    readout scale is the RMS force times 1 Å (kcal/mol), which is also d_F of the loss.
+    """
+    from ..data.normalisation import Normalisation, _rms_forces
+
+    rms = _rms_forces(dataset)
+    if not np.isfinite(rms) or rms <= 0:
+        raise DataError("the training forces are all zero (or not finite); nothing to match")
+    return Normalisation(target="energy", unit="kcal/mol", mode="atomwise", scale=rms,
+                         shift=0.0, force_scale=rms)
+
+
 def build_model(cfg: Dict[str, Any], task: str, norms, label_names=(), atomwise=()):
     """Build the trainable model of ``task`` from the ``model`` section and the statistics."""
     from ..models import MolCT, PhysNet, SchNet, build
@@ -103,7 +166,7 @@ def build_model(cfg: Dict[str, Any], task: str, norms, label_names=(), atomwise=
     readout_kw = {"activation": m["activation"]}
     if m["hidden"] is not None:
         readout_kw["hidden"] = [int(h) for h in m["hidden"]]
-    if task in ("energy_forces", "energy"):
+    if task in ("energy_forces", "forces", "energy"):
         n = norms["energy"]
         readout = NodeReadout(dim, 1, scale=n.scale, shift=n.shift,
                               type_reference={t: v for t, v in n.type_ref.items()}, **readout_kw)
@@ -139,9 +202,9 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
     import mindspore as ms
 
     from ..data.normalisation import fit_normalisation
-    from .losses import LabelLoss, PonderCost, UnitFreeEnergyForceLoss, EnergyLoss
+    from .losses import ForceLoss, LabelLoss, PonderCost, UnitFreeEnergyForceLoss, EnergyLoss
     from .objective import (EnergyForceObjective, EnergyForcePredict, EnergyObjective,
-                            LabelObjective, OutputPredict)
+                            ForceObjective, LabelObjective, OutputPredict)
     from .trainer import TrainOptions, Trainer
 
     from ..runtime import set_threads
@@ -149,13 +212,18 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
     set_threads(cfg["training"]["threads"])
     ms.set_seed(int(cfg["seed"]))
     d, task = cfg["data"], cfg["task"]
-    train_ds = load_split_data(d["train"], d["format"], d["cutoff"], d["limit"])
-    valid_ds = load_split_data(d["valid"], d["format"], d["cutoff"])
+    train_ds, valid_ds, test_ds = load_data(d)
     label_names, label_units, atomwise = [], [], []
     norms = {}
-    if task in ("energy_forces", "energy"):
+    if task == "forces":
+        if not train_ds.has("forces"):
+            raise DataError(f"{d['train']}: has no forces for task 'forces'")
+        norms["energy"] = forces_only_normalisation(train_ds)
+    elif task in ("energy_forces", "energy"):
         if not train_ds.has("energy"):
-            raise DataError(f"{d['train']}: has no energies for task {task!r}")
+            hint = " (CG force matching without energies: use task 'forces')" \
+                if train_ds.has("forces") else ""
+            raise DataError(f"{d['train']}: has no energies for task {task!r}{hint}")
         if task == "energy_forces" and not train_ds.has("forces"):
             raise DataError(f"{d['train']}: has no forces for task 'energy_forces'")
         norms["energy"] = fit_normalisation(train_ds, "energy")
@@ -182,7 +250,7 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
         if columns != list(range(len(all_names))):
             train_ds = _LabelColumns(train_ds, columns)
             valid_ds = _LabelColumns(valid_ds, columns)
-    caps = _capacities([train_ds, valid_ds], d["cutoff"])
+    caps = _capacities([x for x in (train_ds, valid_ds, test_ds) if x is not None], d["cutoff"])
     train_data, valid_data = _FixedShape(train_ds, caps), _FixedShape(valid_ds, caps)
 
     model = build_model(cfg, task, norms, label_names, atomwise)
@@ -196,6 +264,11 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
         mean_n = float(np.mean(train_ds.n_beads()))
         monitor = {"energy": (lc["energy_weight"], n.scale * mean_n),
                    "forces": (lc["force_weight"], n.force_scale or 1.0)}
+    elif task == "forces":
+        d_f = norms["energy"].force_scale or 1.0
+        objective = ForceObjective(model, ForceLoss(lc["kind"]), d_f, model_returns_forces=True)
+        predict = EnergyForcePredict(model, model_returns_forces=True)
+        monitor = {"forces": (1.0, d_f)}
     elif task == "energy":
         n = norms["energy"]
         objective = EnergyObjective(model, EnergyLoss(lc["kind"], per_bead=True), n.scale)
@@ -235,7 +308,7 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
                       label_names=label_names or None, label_units=label_units or None,
                       export=_exporter(), meta=meta)
     n_params = int(sum(int(np.prod(p.shape)) for p in model.trainable_params()))
-    return trainer, {"train": train_ds, "valid": valid_ds, "norms": norms, "n_params": n_params,
+    return trainer, {"train": train_ds, "valid": valid_ds, "test": test_ds, "norms": norms, "n_params": n_params,
                      "capacities": caps, "label_names": label_names, "label_units": label_units}
 
 
@@ -330,11 +403,12 @@ def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False,
     summary = trainer.fit()
     summary.update({"n_params": info["n_params"], "resumed_from": resumed_from,
                     "task": cfg["task"], "output": str(out)})
-    if cfg["data"]["test"]:
+    if cfg["data"]["test"] or info["test"] is not None:
         # the best checkpoint; the last one when no validation has run yet (tiny budgets)
         chosen = out / "best.npz" if (out / "best.npz").exists() else out / "last.npz"
         summary["test_checkpoint"] = chosen.name
-        summary["test"] = evaluate_checkpoint(chosen, cfg["data"]["test"], cfg["data"]["format"])
+        summary["test"] = evaluate_checkpoint(chosen, cfg["data"]["test"] or info["test"],
+                                              cfg["data"]["format"])
         atomic_write_text(out / "test_metrics.json", json.dumps(summary["test"], indent=2))
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
     return summary
@@ -342,7 +416,8 @@ def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False,
 
 def evaluate_checkpoint(checkpoint, data_path, fmt: Optional[str] = None,
                         batch_size: Optional[int] = None) -> Dict[str, Dict[str, float]]:
-    """MAE/RMSE per target of a training checkpoint on a data file, physical units."""
+    """MAE/RMSE per target of a training checkpoint on a data file (or a data set object,
+    e.g. the test frames of ``data.split``), physical units."""
     import mindspore as ms
 
     from .metrics import evaluate
@@ -354,7 +429,11 @@ def evaluate_checkpoint(checkpoint, data_path, fmt: Optional[str] = None,
     fmt = fmt or data_cfg.get("format")
     if fmt is None:
         raise ConfigError(f"{checkpoint}: give the data format (md17, qm9, dataset)")
-    ds = load_split_data(str(data_path), fmt, data_cfg.get("cutoff", 10.0))
+    if hasattr(data_path, "batch"):
+        ds = data_path
+    else:
+        ds = load_split_data(data_path if isinstance(data_path, list) else str(data_path), fmt,
+                             data_cfg.get("cutoff", 10.0))
     task = meta["task"]
     names = meta.get("label_names")
     if task == "labels":
@@ -365,11 +444,13 @@ def evaluate_checkpoint(checkpoint, data_path, fmt: Optional[str] = None,
         cols = [all_names.index(n) for n in names]
         if cols != list(range(len(all_names))):
             ds = _LabelColumns(ds, cols)
-    elif not ds.has("energy") or (task == "energy_forces" and not ds.has("forces")):
+    elif task == "forces" and not ds.has("forces"):
+        raise DataError(f"{data_path}: has no forces")
+    elif task != "forces" and (not ds.has("energy") or (task == "energy_forces" and not ds.has("forces"))):
         raise DataError(f"{data_path}: has no {'energies and forces' if task == 'energy_forces' else 'energies'}")
     caps = _capacities([ds], data_cfg.get("cutoff", 10.0))
     data = _FixedShape(ds, caps)
-    if task == "energy_forces":
+    if task in ("energy_forces", "forces"):
         predict = EnergyForcePredict(model, model_returns_forces=True)
     else:
         predict = OutputPredict(model, first=True)

@@ -22,8 +22,8 @@ from typing import Any, Dict, Optional, Tuple
 
 __all__ = ["Key", "SCHEMA", "TASKS", "DATA_FORMATS", "describe"]
 
-TASKS = ("energy_forces", "energy", "labels")
-DATA_FORMATS = ("md17", "qm9", "dataset")
+TASKS = ("energy_forces", "forces", "energy", "labels")
+DATA_FORMATS = ("md17", "qm9", "dataset", "graph")
 _NO_DEFAULT = object()
 
 
@@ -48,18 +48,25 @@ _NUM = (int, float)
 #: section → key → :class:`Key` (top-level scalar keys live in section "").
 SCHEMA: Dict[str, Dict[str, Key]] = {
     "": {
-        "task": Key((str,), doc="what to train: energies + forces, energies, or graph labels",
-                    choices=TASKS),
+        "task": Key((str,), doc="what to train: energies + forces, forces only (CG force "
+                    "matching), energies, or graph labels", choices=TASKS),
         "output": Key((str,), doc="output folder (checkpoints, logs, best_model/)"),
         "seed": Key((int,), 0, "seed of initialisation and batch order"),
     },
     "data": {
-        "format": Key((str,), doc="md17 / qm9 npz files (units converted at load) or a saved "
-                      "cgmolct data set folder", choices=DATA_FORMATS),
-        "train": Key((str,), doc="training set file/folder", path=True),
-        "valid": Key((str,), doc="validation set file/folder", path=True),
-        "test": Key((str,), None, "test set evaluated with the best model at the end", path=True,
-                    nullable=True),
+        "format": Key((str,), doc="md17 / qm9 npz files (units converted at load), a saved "
+                      "cgmolct data set folder, or CGGraph files/folders written by "
+                      "`cgmolct graph build` (graph)", choices=DATA_FORMATS),
+        "train": Key((str, list), doc="training set file/folder (graph: one path or a list of "
+                     "graphs, e.g. several proteins)", path=True),
+        "valid": Key((str, list), None, "validation set file/folder (or use data.split)",
+                     path=True, nullable=True),
+        "split": Key((dict, str), None, "split the frames of data.train: {valid: 0.1, test: 0.1, "
+                     "seed: 0} (fractions or counts) or a JSON split file with index lists "
+                     "train/valid/test (cgmolct.data.save_split)", nullable=True),
+        "mmap": Key((bool,), True, "memory-map graph and data set folders (data bigger than memory)"),
+        "test": Key((str, list), None, "test set evaluated with the best model at the end",
+                    path=True, nullable=True),
         "limit": Key((int,), None, "use only the first N training samples", nullable=True),
         "cutoff": Key(_NUM, 10.0, "neighbour cutoff in Å (null: all pairs)", nullable=True),
         "labels": Key((list,), None, "label columns to train (task labels; default all)",

@@ -410,7 +410,8 @@ class Trainer:
             "completed (max_epochs reached)", "completed (max_steps reached)", "not converged
             (wall-time budget ...)" or "stopped"), ``converged`` (true only when early stopping
             found the validation monitor no longer improving), epochs, steps, best monitor and
-            epoch, NaN events, elapsed seconds, frames/s of the training steps, threads and load.
+            epoch, NaN events, elapsed seconds, frames/s of the training steps (batch assembly +
+            compiled step, after the first, compiling step), threads and load average.
         """
         from mindspore import Tensor
 
@@ -419,7 +420,7 @@ class Trainer:
         t_session = time.perf_counter()
         status = "completed (max_epochs reached)"
         bar = None
-        step_time, step_frames = 0.0, 0
+        step_time, step_frames, compiled = 0.0, 0, False
         try:
             while st.epoch < opt.max_epochs:
                 if opt.max_steps is not None and st.step >= opt.max_steps:
@@ -433,8 +434,10 @@ class Trainer:
                     lr = Tensor(np.float32(self.schedule.lr(st.step)))
                     loss_t, gnorm_t = self._step(lr, *inputs)
                     loss, gnorm = float(loss_t.asnumpy()), float(gnorm_t.asnumpy())
-                    step_time += time.perf_counter() - t0
-                    step_frames += len(idx)
+                    if compiled:  # the first step of a session compiles: not throughput
+                        step_time += time.perf_counter() - t0
+                        step_frames += len(idx)
+                    compiled = True
                     st.batch = self.order.position
                     if math.isfinite(loss) and math.isfinite(gnorm):
                         st.step += 1

@@ -96,6 +96,22 @@ def _get(sample: dict, key: str, index: int):
     return np.asarray(sample[key])
 
 
+def _refuse_image_neighbours(shifts, mask, neighbours, samples) -> None:
+    moved = (np.abs(shifts).max(-1) > 1e-4) & mask
+    if not moved.any():
+        shifts[...] = 0.0  # minimum-image rounding (~1e-6 Å) of pairs inside the box
+        return
+    k, i, slot = (int(x) for x in np.argwhere(moved)[0])
+    j = int(neighbours[k, i, slot])
+    frame = samples[k].get("frame_index", samples[k].get("frame"))
+    where = f"sample {k}" + (f" (frame {int(frame)})" if frame is not None else "")
+    shift = ", ".join(f"{x:.2f}" for x in shifts[k, i, slot])
+    raise DataError(f"{where}: beads {i} and {j} are neighbours only through the periodic "
+                    f"boundary (image shift ({shift}) Å; {int(moved.sum())} such pairs). The "
+                    "models measure distances without image shifts: make the system whole "
+                    "(unwrap molecules) in a box wider than the molecule plus the cutoff")
+
+
 def collate(
     samples: Sequence[Dict[str, np.ndarray]],
     *,
@@ -138,8 +154,16 @@ def collate(
         ``rel_neighbours``/``rel_codes``/``rel_mask`` (B, N, R), ``sample_mask`` (B,),
         and when every sample has them: ``forces`` (B, N, 3), ``energy`` (B,),
         ``labels`` (B, L), ``pairs`` (B, P, 2)/``pair_codes``/``pair_mask`` (B, P),
-        ``contacts`` (B, P), ``neighbour_shifts`` (B, N, K, 3) (box),
+        ``contacts`` (B, P), ``neighbour_shifts`` (B, N, K, 3) (box: all zero, see below),
         ``sample_index``/``system_index``/``frame_index`` (B,).
+
+    Raises
+    ------
+    DataError
+        When, in a periodic box, two beads are neighbours only through the boundary (a
+        non-zero image shift).  The models measure r_j − r_i without image shifts, so such
+        input would get wrong distances; systems must be whole (``cgmolct graph build`` makes
+        molecules whole) in a box wider than the molecule plus the cutoff.
     """
     if len(samples) == 0:
         raise DataError("cannot make a batch of zero samples")
@@ -222,6 +246,7 @@ def collate(
                           "were dropped (the nearest neighbours of each bead were kept)",
                           stacklevel=2)
         if shifts is not None:
+            _refuse_image_neighbours(shifts, nm, nb, samples)
             out[K.NEIGHBOUR_SHIFTS] = shifts
 
     # relational neighbours

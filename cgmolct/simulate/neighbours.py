@@ -106,9 +106,7 @@ class ReplicaNeighbours:
         need = max([nl.capacity for nl in built.values()] + [self.capacity])
         grew = need > self.capacity
         if grew:
-            k = bucket_capacity(need)
-            self.indices = np.pad(self.indices, ((0, 0), (0, 0), (0, k - self.capacity)))
-            self.mask = np.pad(self.mask, ((0, 0), (0, 0), (0, k - self.capacity)))
+            self._widen(bucket_capacity(need))
         k = self.capacity
         for r, nl in built.items():
             self.indices[r] = 0
@@ -120,6 +118,11 @@ class ReplicaNeighbours:
         self.n_builds += len(built)
         assert self.indices.shape[-1] == k
         return grew
+
+    def _widen(self, capacity: int) -> None:
+        pad = ((0, 0), (0, 0), (0, int(capacity) - self.capacity))
+        self.indices = np.pad(self.indices, pad)
+        self.mask = np.pad(self.mask, pad)
 
     def unsafe(self, max_shift: np.ndarray) -> np.ndarray:
         """Replicas whose largest displacement over the last call exceeded half the skin."""
@@ -153,8 +156,6 @@ class ReplicaNeighbours:
         self.build(np.asarray(state["build_positions"]))
         k = int(state["capacity"])
         if k > self.capacity:
-            pad = k - self.capacity
-            self.indices = np.pad(self.indices, ((0, 0), (0, 0), (0, pad)))
-            self.mask = np.pad(self.mask, ((0, 0), (0, 0), (0, pad)))
+            self._widen(k)
         self._last_shift = np.asarray(state["last_shift"], np.float64).copy()
         self.growth = float(state["growth"])

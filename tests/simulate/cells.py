@@ -40,3 +40,39 @@ class Exploding(nn.Cell):
         c = positions.mean(1, keep_dims=True)
         d = positions - c
         return -self.a * (d * d).sum((1, 2)) * (1.0 + (d * d).sum((1, 2)))
+
+
+class _PairNet(nn.Cell):
+    """E = ½ a Σ_i Σ_k m_ik (1 − r_ik²/r_c²)² for r < r_c over the neighbour list (soft pairs)."""
+
+    def __init__(self, r_cut: float, a: float):
+        super().__init__()
+        self.rc2 = float(r_cut) ** 2
+        self.a = float(a)
+        self.model = None
+
+    def construct(self, positions, types, atom_mask, neighbours, neighbour_mask,
+                  rel_neighbours, rel_codes, rel_mask):
+        b, n, k = neighbours.shape
+        flat = positions.reshape(b * n, 3)
+        offset = (ops.arange(b) * n).astype(neighbours.dtype).reshape(b, 1, 1)
+        xj = ops.gather(flat, (neighbours + offset).reshape(-1), 0).reshape(b, n, k, 3)
+        d = xj - positions[:, :, None, :]
+        w = ops.clamp(1.0 - (d * d).sum(-1) / self.rc2, 0.0, 1.0)
+        return 0.5 * self.a * (w * w * ops.cast(neighbour_mask, w.dtype)).sum((1, 2))
+
+
+def pair_potential(r_cut: float = 6.0, a: float = 2.0, priors=None):
+    """A CGPotential whose "network" is a soft pair potential over the neighbour list.
+
+    Cheap to compile; it exercises the neighbour-list path of the simulator like a model
+    with cutoff ``r_cut`` would.
+    """
+    from cgmolct.simulate import CGPotential
+
+    pot = CGPotential(None, priors if priors is not None else HarmonicWells(np.zeros((1, 3)), k=0.0))
+    pot.network = _PairNet(r_cut, a)
+    pot.has_model = True
+    pot.has_priors = priors is not None
+    pot.r_cut = float(r_cut)
+    return pot

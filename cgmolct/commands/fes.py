@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
 
 def _quadruplet(text: str):
     try:
@@ -42,6 +44,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="CG sample: saved graph, structure or trajectory file(s); several trajectories "
                         "(e.g. one per replica) are read in order with the same --cg-top")
     p.add_argument("--ref-traj", nargs="+", default=[], metavar="TRAJ", help="reference trajectory files")
+    p.add_argument("--more-ref", nargs="+", default=[], metavar="REF",
+                   help="more reference graphs or run folders of the same system (e.g. other seeds), "
+                        "appended in order (the noise floor then compares the first and second half)")
     p.add_argument("--cg-top", default=None, metavar="TOP", help="topology of the CG trajectory (PDB or saved graph)")
     p.add_argument("--cv", action="append", type=_quadruplet, metavar="I,J,K,L",
                    help="a dihedral as four 0-based bead indices; give twice (x then y) instead of φ/ψ")
@@ -92,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
     if args.cg_top and not args.cg:
         raise InputError("--cg-top given without a CG trajectory")
     ref = load_angles(args.reference, args.ref_traj, cvs=args.cv, residue=args.residue)
+    for extra in args.more_ref:
+        more = load_angles(extra, (), cvs=args.cv, residue=args.residue)
+        ref = dict(ref, x=np.concatenate([ref["x"], more["x"]]), y=np.concatenate([ref["y"], more["y"]]),
+                   n_frames=ref["n_frames"] + more["n_frames"], source=ref["source"] + more["source"])
     cg = None
     if args.cg:
         cg = load_angles(args.cg[0], args.cg[1:], topology=args.cg_top, cvs=args.cv, residue=args.residue)

@@ -25,7 +25,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="priors_command", metavar="{fit,show,subtract}")
     f = sub.add_parser("fit", help="fit priors to a reference CG graph (Boltzmann inversion)")
-    f.add_argument("graph", help="saved CG graph with frames (.npz or folder)")
+    f.add_argument("graph", nargs="+", help="saved CG graph(s) with frames (.npz or folder); several "
+                   "graphs of the same system (e.g. reference seeds) are pooled")
     f.add_argument("-o", "--output", required=True, help="folder to write priors.json into")
     f.add_argument("--temperature", "-T", type=float, default=300.0, help="K (default 300)")
     f.add_argument("--terms", default="bonds,angles,dihedrals,impropers,repulsion",
@@ -69,18 +70,18 @@ def _fit(args) -> int:
     terms = [t.strip() for t in args.terms.split(",") if t.strip()]
     if Path(args.output).exists() and not Path(args.output).is_dir():
         raise InputError(f"-o {args.output}: exists and is not a folder")
-    graph = _load_graph(args.graph)
+    graphs = [_load_graph(g) for g in args.graph]
     fitter = PriorFitter(temperature=args.temperature, terms=terms, n_bins=args.bins,
                          dihedral_terms=args.dihedral_terms, repulsion_exponent=args.repulsion_exponent,
                          repulsion_exclusion=args.repulsion_exclusion)
-    priors = fitter.fit(graph).fetch_model()
+    priors = fitter.fit(graphs).fetch_model()
     Path(args.output).mkdir(parents=True, exist_ok=True)
     path = save_priors(priors, args.output)
     if args.json:
         print(json.dumps({"file": path, "temperature": priors.temperature, "terms": priors.rows()}, indent=1))
     else:
-        print(f"priors fitted to {graph.n_frames} frames of {args.graph} at {priors.temperature:g} K "
-              f"(Boltzmann inversion)")
+        print(f"priors fitted to {sum(g.n_frames for g in graphs)} frames of {', '.join(args.graph)} at "
+              f"{priors.temperature:g} K (Boltzmann inversion)")
         print(priors.table())
         print(f"wrote {path}")
     return 0

@@ -40,6 +40,25 @@ def _bead_labels(graph) -> list:
     return out
 
 
+def _pooled(graphs):
+    """One graph-like view of several graphs of the same system: frames concatenated."""
+    from types import SimpleNamespace
+
+    first = graphs[0]
+    for k, g in enumerate(graphs[1:], start=1):
+        if g.positions.shape[1] != first.positions.shape[1] or not np.array_equal(g.bonds, first.bonds):
+            raise InputError(f"PriorFitter.fit: graph {k} has {g.positions.shape[1]} beads / {len(g.bonds)} "
+                             f"bonds, graph 0 has {first.positions.shape[1]} / {len(first.bonds)}; pooled "
+                             "graphs must be the same system at the same mapping")
+    prov = dict(getattr(first, "provenance", {}) or {})
+    prov["source"] = [getattr(g, "provenance", {}).get("source") for g in graphs]
+    prov["trajectory"] = [getattr(g, "provenance", {}).get("trajectory") for g in graphs]
+    return SimpleNamespace(positions=np.concatenate([np.asarray(g.positions) for g in graphs]),
+                           bonds=first.bonds, names=getattr(first, "names", None),
+                           residue_names=getattr(first, "residue_names", None),
+                           residue_ids=getattr(first, "residue_ids", None), provenance=prov)
+
+
 class PriorFitter:
     """Fit bonds, angles, dihedrals, impropers and repulsion priors to a reference CGGraph.
 
@@ -91,9 +110,17 @@ class PriorFitter:
                 "repulsion_exclusion": self.repulsion_exclusion}
 
     def fit(self, graph) -> "PriorFitter":
-        """Fit to the frames of ``graph`` (a CGGraph with bonds); returns self."""
-        if not hasattr(graph, "bonds") or not hasattr(graph, "positions"):
-            raise InputError(f"PriorFitter.fit needs a CGGraph (bonds + positions), got {type(graph).__name__}")
+        """Fit to the frames of ``graph`` (a CGGraph with bonds, or a list of graphs of the
+        same system, e.g. several reference seeds, whose frames are pooled); returns self."""
+        graphs = list(graph) if isinstance(graph, (list, tuple)) else [graph]
+        for g in graphs:
+            if not hasattr(g, "bonds") or not hasattr(g, "positions"):
+                raise InputError(f"PriorFitter.fit needs CGGraphs (bonds + positions), got {type(g).__name__}")
+        if not graphs:
+            raise InputError("PriorFitter.fit: no graph given")
+        graph = graphs[0]
+        if len(graphs) > 1:
+            graph = _pooled(graphs)
         n = int(graph.positions.shape[1])
         if graph.positions.shape[0] < 2:
             raise DataError(f"the graph has {graph.positions.shape[0]} frame(s); fitting priors by "

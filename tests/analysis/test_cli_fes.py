@@ -69,6 +69,10 @@ def test_fes_reference_only_and_user_cvs(files, capsys):
                  "--resamples", "20"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["cg"]["n_frames"] == 3000 and 45 < out["cg"]["populations_percent"]["alphaL"] < 55
+    # several reference graphs (seeds) pooled
+    assert main(["fes", files["ref"], "--more-ref", files["ref"], "--json", "--resamples", "20"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["reference"]["n_frames"] == 6000 and out["js_noise_floor"] == 0.0
     assert main(["fes", files["ref"], files["dcd"], "--cg-top", files["ref"], "--cv", "0,1,2,3", "--cv",
                  "1,2,3,4", "--json", "--resamples", "20"]) == 0
     out = json.loads(capsys.readouterr().out)

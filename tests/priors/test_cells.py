@@ -163,3 +163,17 @@ def test_with_priors_adds_the_prior_energy_and_forces(fitted, data):
     assert np.allclose(f.asnumpy(), f_prior - pos, rtol=1e-4, atol=1e-4)
     with pytest.raises(InputError, match="PriorSet"):
         WithPriors(Spring(), fitted.term("bonds"))
+
+
+def test_fit_pools_several_graphs_of_one_system(data):
+    a, b = graph_of(data[:1500]), graph_of(data[1500:])
+    pooled = PriorFitter(temperature=T).fit([a, b]).fetch_model()
+    whole = PriorFitter(temperature=T).fit(graph_of(data)).fetch_model()
+    for name in pooled.term_names:
+        for key, value in pooled.term(name).params.items():
+            assert np.allclose(value, whole.term(name).params[key], rtol=1e-6, atol=1e-6)
+    from topologies import CGGraph
+
+    other = CGGraph([6, 7, 6], data[:10, :3], bonds=[[0, 1], [1, 2]])
+    with pytest.raises(InputError, match="same system"):
+        PriorFitter().fit([a, other])

@@ -84,6 +84,8 @@ def test_cli_fit_show_subtract(graph, tmp_path, capsys):
     assert main(["priors", "fit", gpath, "-o", str(tmp_path / "p2"), "--terms", "bonds,angles", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["terms"]
     assert {r["term"] for r in rows} == {"bonds", "angles"}
+    assert main(["priors", "fit", gpath, gpath, "-o", str(tmp_path / "p3"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["terms"][0]["term"] == "bonds"
     assert main(["priors", "show", str(out)]) == 0
     assert "FourierDihedrals" in capsys.readouterr().out
     assert main(["priors", "subtract", gpath, str(out), "-o", str(tmp_path / "delta.npz")]) == 0

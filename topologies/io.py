@@ -107,9 +107,13 @@ def _pdb_models(path: Path) -> None:
     current = None
     n_records = 0
     closed_at = None  # line of the ENDMDL that closed the last model (None once a MODEL opens)
+    first_free = None  # line of the first atom outside any MODEL
+    first_end = None   # (line, record) of the first END/ENDMDL: the reader's atoms stop there
     with _open_text(path) as fh:
         for lineno, line in enumerate(fh, start=1):
             rec = line[:6]
+            if first_end is None and line.strip().startswith("END"):
+                first_end = (lineno, line.strip()[:6])
             if rec.startswith("MODEL"):
                 try:
                     number = int(line[10:14].strip() or line[6:].split()[0])
@@ -121,19 +125,30 @@ def _pdb_models(path: Path) -> None:
             elif rec.startswith("ENDMDL"):
                 if closed_at is None:
                     closed_at = lineno
-            elif rec in ("ATOM  ", "HETATM"):
+            elif rec.startswith(("ATOM", "HETATM")):
                 if closed_at is not None:
                     which = f"MODEL {current[0]}" if current is not None else "the structure (no MODEL record)"
                     raise StructureFileError(
                         f"{path}, line {closed_at}: ENDMDL closes {which} but more atoms follow (line "
                         f"{lineno}) before the next MODEL record; remove that ENDMDL line, or add a "
                         "MODEL record before the atoms of each model")
+                if n_records == 0 and first_end is not None:
+                    raise StructureFileError(
+                        f"{path}, line {first_end[0]}: {first_end[1]} record before the first atom (line "
+                        f"{lineno}); a reader stops at it and finds no atoms: remove that line")
                 n_records += 1
                 if current is not None:
                     current[1] += 1
+                elif first_free is None:
+                    first_free = lineno
     if n_records == 0:
         raise StructureFileError(f"{path}: no ATOM or HETATM records; this is not a PDB structure "
                                  "(wrong file or wrong extension?)")
+    if counts and first_free is not None:
+        number, _, lineno = counts[0]
+        raise StructureFileError(
+            f"{path}, line {lineno}: MODEL {number} record after atoms that belong to no model (the "
+            f"first at line {first_free}); put every atom in a MODEL, or remove the MODEL records")
     if len(counts) > 1:
         first = counts[0]
         for number, n, lineno in counts[1:]:
@@ -158,6 +173,24 @@ def _bad_value(text: str, col: str, where: str, who: str, to_angstrom: float = 1
     return None
 
 
+def _declared_atoms(path: Path) -> None:
+    """Refuse a GRO/XYZ file whose atom count is larger than its lines can hold (before
+    MDAnalysis allocates arrays for that many atoms: a count of 10⁹ would take 12 GB)."""
+    with _open_text(path) as fh:
+        lines = fh.read().splitlines()
+    head = 1 if _suffix(path) == ".gro" else 0
+    if len(lines) <= head:
+        return
+    try:
+        n = int(lines[head].split()[0])
+    except (ValueError, IndexError):
+        return  # reported with its line when MDAnalysis fails
+    room = len(lines) - (3 if head else 2)
+    if n > room:
+        raise StructureFileError(f"{path}, line {head + 1}: declares {n} atoms but the file has only "
+                                 f"{max(room, 0)} atom lines (truncated, or a wrong count)")
+
+
 def _bad_coordinates(line: str, edges: tuple, where: str, who: str, to_angstrom: float = 1.0) -> Optional[str]:
     """Message for the first non-numeric, non-finite or absurd x/y/z field of a fixed-column line.
 
@@ -177,7 +210,7 @@ def _bad_pdb_line(path: Path) -> Optional[str]:
         for lineno, line in enumerate(fh, start=1):
             if line[:6].rstrip() == "END":
                 end_line = lineno
-            if line[:6] in ("ATOM  ", "HETATM"):
+            if line.startswith(("ATOM", "HETATM")):  # as MDAnalysis reads them
                 where = f"{path}, line {lineno}"
                 if end_line is not None:
                     return (f"{path}, line {end_line}: END record before more atoms (line {lineno}); "
@@ -185,9 +218,18 @@ def _bad_pdb_line(path: Path) -> Optional[str]:
                 who = f"atom {line[12:16].strip()!r} of {line[17:20].strip()} {line[22:27].strip()}"
                 if len(line.rstrip("\n")) < 54:
                     return f"{where}: truncated ATOM record ({who}): coordinates need columns 31-54"
+                serial = line[6:11].strip()
+                if serial and not serial.lstrip("-").isalnum():  # decimal or hybrid-36
+                    return f"{where}: atom serial number {serial!r} (columns 7-11) of {who} is not a number"
                 problem = _bad_coordinates(line, (30, 38, 46, 54), where, who)
                 if problem:
                     return problem
+            elif line[:6] == "CONECT":
+                fields = [line[a:a + 5] for a in range(6, len(line.rstrip()), 5)]
+                if not fields or any(not f.strip().isalnum() for f in fields if f.strip()) or \
+                        not fields[0].strip():
+                    return (f"{path}, line {lineno}: CONECT record {line.rstrip()!r} is not a list of atom "
+                            "serial numbers in 5-column fields; fix or remove it")
     return None
 
 
@@ -200,16 +242,37 @@ def _bad_gro_line(path: Path) -> Optional[str]:
         n = int(lines[1].strip())
     except ValueError:
         return f"{path}, line 2: the atom count {lines[1].strip()!r} is not an integer"
+    if n <= 0:
+        return f"{path}, line 2: the atom count is {n}; a GRO file needs at least one atom"
     if len(lines) < n + 3:
         return f"{path}: declares {n} atoms but has only {max(len(lines) - 3, 0)} atom lines (truncated)"
+    # the coordinate fields are as wide as the first atom line says (GROMACS precision)
+    width = lines[2][25:].find(".") + 1
+    if width < 4:
+        return f"{path}, line 3: no coordinates with a decimal point in columns 21-44"
+    edges = tuple(20 + width * i for i in range(4))
     for k in range(n):
         line = lines[2 + k]
         who = f"atom {line[10:15].strip()!r} of residue {line[5:10].strip()} {line[0:5].strip()}"
-        if len(line) < 44:
+        if len(line) < edges[-1]:
             return f"{path}, line {k + 3}: truncated atom line ({who})"
-        problem = _bad_coordinates(line, (20, 28, 36, 44), f"{path}, line {k + 3}", who, 10.0)
+        for field, (a, b) in (("residue number", (0, 5)), ("atom number", (15, 20))):
+            try:
+                int(line[a:b])
+            except ValueError:
+                return (f"{path}, line {k + 3}: the {field} {line[a:b].strip()!r} (columns {a + 1}-{b}) of "
+                        f"{who} is not an integer")
+        problem = _bad_coordinates(line, edges, f"{path}, line {k + 3}", who, 10.0)
         if problem:
             return problem
+    box = lines[n + 2]
+    try:
+        values = [float(v) for v in box.split()]
+    except ValueError:
+        values = []
+    if len(values) not in (3, 9) or not np.all(np.isfinite(values)):
+        return (f"{path}, line {n + 3}: the box line {box.strip()[:40]!r} should hold 3 or 9 numbers (nm); "
+                f"line 2 declares {n} atoms: are atom lines missing or extra?")
     return None
 
 
@@ -440,6 +503,9 @@ def open_universe(source, trajectory: Union[None, str, Path, Sequence] = None, *
             _check_file(t, "trajectory")
     if _suffix(path) in (".pdb", ".ent"):
         _pdb_models(path)
+    for p in [path] + trajs:
+        if _suffix(p) in (".gro", ".xyz"):
+            _declared_atoms(p)
     for t in trajs:
         if _suffix(t) in (".pdb", ".ent"):
             _pdb_models(t)
@@ -456,7 +522,7 @@ def open_universe(source, trajectory: Union[None, str, Path, Sequence] = None, *
     try:
         return _open(path, trajs, topology_format, caught)
     except BaseException:
-        gc.collect()
+        gc.collect(1)
         raise
     finally:
         sys.unraisablehook = hook
@@ -503,7 +569,7 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
         # raised outside the except clause, so that the half-built readers referenced by the
         # original traceback are collected now (while their __del__ noise is silenced)
         import gc
-        gc.collect()
+        gc.collect(1)
         raise error
     try:
         u.trajectory
@@ -583,6 +649,13 @@ def _translate(exc: Exception, path: Path, trajs: List[Path],
         if str(t) in msg or isinstance(exc, (OSError, EOFError)) and _suffix(t) not in TEXT_FORMATS:
             return StructureFileError(f"{t}: trajectory cannot be read ({msg}); is it truncated or "
                                       "of another format?")
+    frame = re.search(r"number of atoms \((\d+)\) in trajectory frame (\d+) differs from the number of "
+                      r"atoms \((\d+)\)", msg)
+    if frame and not trajs:
+        located = _locate(path)
+        return StructureFileError(located or (
+            f"{path}: frame {frame.group(2)} holds {frame.group(1)} atoms but the structure has "
+            f"{frame.group(3)}; MODEL/ENDMDL/END records are out of place or atom records were lost"))
     shape = re.search(r"cannot reshape array of size (\d+) into shape \((\d+), ?3\)", msg)
     if trajs and shape:
         size, n = int(shape.group(1)), int(shape.group(2))

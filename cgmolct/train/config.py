@@ -131,6 +131,23 @@ def _check_split(source: str, data: Dict[str, Any], base: Path, check_files: boo
         raise ConfigError(f"{source}: key 'data.split.seed' must be an integer, got {seed!r}")
 
 
+def _check_model(source: str, out: Dict[str, Any]) -> None:
+    """Cross-key checks that the per-key schema cannot express."""
+    hidden = out["model"]["hidden"]
+    if hidden is not None:
+        bad = [h for h in hidden if isinstance(h, bool) or not isinstance(h, int) or h <= 0]
+        if bad or not hidden:
+            raise ConfigError(f"{source}: key 'model.hidden' must list positive layer sizes, "
+                              f"got {hidden!r}")
+    if out["data"]["labels"] is not None and out["task"] != "labels":
+        raise ConfigError(f"{source}: key 'data.labels' is only read by task 'labels'; "
+                          f"task {out['task']!r} would ignore it (remove it)")
+    output = Path(os.path.expanduser(out["output"]))
+    if output.exists() and not output.is_dir():
+        raise ConfigError(f"{source}: key 'output': {out['output']!r} is an existing file; "
+                          "the output must be a folder")
+
+
 def validate_config(raw: Dict[str, Any], source: str = "config", base: Union[str, Path, None] = None,
                     check_files: bool = True) -> Dict[str, Any]:
     """Validate ``raw`` and return the full configuration with defaults and absolute paths.
@@ -184,6 +201,7 @@ def validate_config(raw: Dict[str, Any], source: str = "config", base: Union[str
     _check_split(source, out["data"], base, check_files)
     out_path = Path(os.path.expanduser(out["output"]))
     out["output"] = os.path.normpath(str(out_path if out_path.is_absolute() else base / out_path))
+    _check_model(source, out)
     if out["task"] == "labels" and out["data"]["format"] == "md17":
         raise ConfigError(f"{source}: task 'labels' needs graph labels; data.format 'md17' has "
                           "energies and forces (use task energy_forces)")

@@ -150,6 +150,12 @@ def build_model(cfg: Dict[str, Any], task: str, norms, label_names=(), atomwise=
     if isinstance(rep, dict):
         representation = build(rep)
     elif rep in ("EA1", "EA3", "NIU1", "NIU3", "NIU6"):
+        if rep.startswith("NIU"):
+            # ACT changes the cycle count of a bead abruptly: the energy would jump, so energy
+            # and force models run every cycle unless the configuration says otherwise
+            fixed = m["fixed_cycles"]
+            overrides["fixed_cycles"] = (task in ("energy_forces", "forces", "energy")) \
+                if fixed is None else bool(fixed)
         representation = MolCT.preset(rep, **overrides)
     elif rep == "SchNet3":
         representation = SchNet(n_interactions=3, **overrides)

@@ -76,6 +76,8 @@ SCHEMA: Dict[str, Dict[str, Key]] = {
         "representation": Key((str, dict), doc="paper preset (EA1, EA3, NIU1, NIU3, NIU6, "
                               "SchNet3, PhysNet) or {class: ..., config: {...}}"),
         "dim": Key((int,), None, "feature size override of a preset", nullable=True),
+        "fixed_cycles": Key((bool,), None, "NIU presets: run every cycle (a smooth potential) "
+                            "instead of ACT; default true for energy/force tasks", nullable=True),
         "hidden": Key((list,), None, "hidden sizes of the readout MLP", nullable=True),
         "activation": Key((str,), "ssp", "activation of the readout MLP"),
         "pooling": Key((str,), "sum", "graph readout: sum / mean / attention (task labels)"),
@@ -122,7 +124,7 @@ SCHEMA: Dict[str, Dict[str, Key]] = {
 _POSITIVE = {("training", "batch_size"), ("training", "max_epochs"), ("training", "max_steps"),
              ("training", "max_time_s"), ("training", "validate_every"), ("optimizer", "lr"),
              ("training", "threads"), ("data", "limit"), ("data", "cutoff"),
-             ("training", "patience"), ("training", "nan_max")}
+             ("training", "patience"), ("training", "nan_max"), ("model", "dim")}
 _NON_NEGATIVE = {("optimizer", "weight_decay"), ("optimizer", "warmup"), ("optimizer", "clip_grad"),
                  ("loss", "energy_weight"), ("loss", "force_weight"), ("loss", "ponder_cost"),
                  ("training", "checkpoint_every")}

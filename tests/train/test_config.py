@@ -51,7 +51,7 @@ def test_valid_config_gets_defaults_and_absolute_paths(files):
     (base(optimizer__schedule="cosin"), "expected one of constant, warmup_inverse_sqrt, cosine, plateau; did you mean 'cosine'?"),
     (base(optimizer__name="sgd"), "key 'optimizer.name' is 'sgd'; expected one of adam, adamw"),
     (base(loss__energy_weight=-0.1), "key 'loss.energy_weight' must be >= 0"),
-    (base(task="forces"), "key 'task' is 'forces'"),
+    (base(task="force"), "key 'task' is 'force'"),
     (base(training=[1, 2]), "section 'training' must be a mapping"),
     (base(data__train="missing.npz"), "key 'data.train': data file 'missing.npz' does not exist"),
     (base(data__format="qm9"), "task 'energy_forces' needs per-frame energies"),
@@ -76,7 +76,7 @@ def test_missing_required(files, missing):
 def test_missing_required_nested(files):
     cfg = base()
     del cfg["data"]["valid"]
-    with pytest.raises(ConfigError, match="missing required key 'data.valid'"):
+    with pytest.raises(ConfigError, match="give data.valid, or data.split"):
         validate_config(cfg, "c.yaml", files)
 
 
@@ -107,3 +107,54 @@ def test_describe_lists_every_key():
     for section, keys in SCHEMA.items():
         for name in keys:
             assert f"  {name} " in text
+
+
+def test_model_and_output_mistakes_are_named(tmp_path):
+    """Issue 12: dim 0, hidden sizes of 0, labels a task ignores, an output that is a file."""
+    from cgmolct.errors import ConfigError
+    from cgmolct.train.config import validate_config
+
+    data = tmp_path / "d.npz"
+    data.write_bytes(b"")
+    base = {"task": "energy_forces", "output": str(tmp_path / "run"),
+            "data": {"format": "md17", "train": str(data), "valid": str(data)},
+            "model": {"representation": "EA1"}}
+
+    def check(pattern, **sections):
+        raw = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
+        for section, values in sections.items():
+            if isinstance(values, dict):
+                raw[section] = {**raw.get(section, {}), **values}
+            else:
+                raw[section] = values
+        with pytest.raises(ConfigError, match=pattern):
+            validate_config(raw, "cfg.yaml")
+
+    check(r"cfg.yaml: key 'model.dim' must be > 0, got 0", model={"dim": 0})
+    check(r"cfg.yaml: key 'model.dim' must be > 0, got -8", model={"dim": -8})
+    check(r"key 'model.hidden' must list positive layer sizes", model={"hidden": [64, 0]})
+    check(r"key 'data.labels' is only read by task 'labels'", data={"labels": ["mu"]})
+    (tmp_path / "afile").write_text("x")
+    check(r"key 'output': .* is an existing file", output=str(tmp_path / "afile"))
+
+
+def test_cli_names_config_file_for_model_errors(tmp_path, capsys):
+    """A dim that the heads do not divide is a configuration error (exit 2) naming the file."""
+    import json
+
+    from cgmolct.cli import main
+
+    pytest.importorskip("mindspore")
+    md17 = pytest.importorskip("cgmolct.data.shared").shared_data_dir() / "md17_ethanol"
+    if not (md17 / "ethanol_kcal_A_valid_128.npz").exists():
+        pytest.skip("needs ../shared/data")
+    cfg = {"task": "energy_forces", "output": str(tmp_path / "run"),
+           "data": {"format": "md17", "train": str(md17 / "ethanol_kcal_A_valid_128.npz"),
+                    "valid": str(md17 / "ethanol_kcal_A_valid_128.npz"), "limit": 8},
+           "model": {"representation": "EA1", "dim": 30},
+           "training": {"batch_size": 4, "max_epochs": 1, "progress": False}}
+    path = tmp_path / "bad_dim.json"
+    path.write_text(json.dumps(cfg))
+    assert main(["train", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "bad_dim.json" in err and "dim" in err and len(err.strip().splitlines()) == 1

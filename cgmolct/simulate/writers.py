@@ -215,7 +215,8 @@ def truncate_outputs(folder, part: int, n_frames: int, last_step: int, n_replica
             frames = [reader[i].positions.copy() for i in range(n_frames)]
             dt, n_atoms = reader.ts.dt, reader.n_atoms
         tmp = path.with_name(path.name + ".tmp.dcd")
-        with mda.Writer(str(tmp), n_atoms=n_atoms, dt=dt) as w:
+        with warnings.catch_warnings(), mda.Writer(str(tmp), n_atoms=n_atoms, dt=dt) as w:
+            warnings.simplefilter("ignore")  # no box in CG frames
             u = mda.Universe.empty(n_atoms, trajectory=True)
             for xyz in frames:
                 u.atoms.positions = xyz

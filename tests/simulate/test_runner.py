@@ -141,3 +141,21 @@ def test_act_model_refused():
     act = EnergyForceModel(MolCT(dim=16, n_heads=2, n_interactions=1, max_cycles=2))
     with pytest.raises(InputError, match="adaptive computation time"):
         Simulation(act, chain_graph(5))
+
+
+def test_outputs_after_the_saved_state_are_trimmed(tmp_path):
+    """A crash between frame and state writes leaves extra frames; a restart drops them."""
+    from cgmolct.simulate.writers import TrajectoryWriter, truncate_outputs
+
+    g = chain_graph(4)
+    w = TrajectoryWriter(tmp_path, g, 2, part=0, frame_dt=0.02, first_step=0, save_every=10)
+    x = np.zeros((2, 4, 3), np.float32)
+    for f in range(5):
+        w.write(10 * f, 0.02 * f, x + f, np.zeros(2), np.ones(2), np.full(2, 300.0))
+    w.close()
+    truncate_outputs(tmp_path, part=0, n_frames=3, last_step=20, n_replicas=2)
+    u = load_trajectory(tmp_path, 1)
+    assert u.trajectory.n_frames == 3
+    np.testing.assert_allclose(u.trajectory[2].positions, x[1] + 2)
+    steps = [int(r.split(",")[0]) for r in (tmp_path / "energies.csv").read_text().splitlines()[1:]]
+    assert steps == [0, 0, 10, 10, 20, 20]

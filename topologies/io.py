@@ -126,16 +126,16 @@ def _pdb_models(path: Path) -> None:
                 if closed_at is None:
                     closed_at = lineno
             elif rec.startswith(("ATOM", "HETATM")):
+                if n_records == 0 and first_end is not None:
+                    raise StructureFileError(
+                        f"{path}, line {first_end[0]}: {first_end[1]} record before the first atom (line "
+                        f"{lineno}); a reader stops at it and finds no atoms: remove that line")
                 if closed_at is not None:
                     which = f"MODEL {current[0]}" if current is not None else "the structure (no MODEL record)"
                     raise StructureFileError(
                         f"{path}, line {closed_at}: ENDMDL closes {which} but more atoms follow (line "
                         f"{lineno}) before the next MODEL record; remove that ENDMDL line, or add a "
                         "MODEL record before the atoms of each model")
-                if n_records == 0 and first_end is not None:
-                    raise StructureFileError(
-                        f"{path}, line {first_end[0]}: {first_end[1]} record before the first atom (line "
-                        f"{lineno}); a reader stops at it and finds no atoms: remove that line")
                 n_records += 1
                 if current is not None:
                     current[1] += 1

@@ -204,3 +204,71 @@ def test_cggraph_absurd_positions_refused():
     with pytest.raises(TopologyError, match=r"CGGraph: positions hold 2e\+05 Å at index \(0, 1, 2\)"):
         T.CGGraph([6, 6], [[0, 0, 0], [0, 0, 2.0e5]])
     assert MAX_COORDINATE == 1.0e5
+
+
+# ------------------------------------------------------------------ found by the fuzz test
+def test_gro_atom_count_beyond_the_file_refused_before_reading(tmp_path):
+    lines = open(D.GRO).read().splitlines()[:8] + ["   5.00000   5.00000   5.00000"]
+    lines[1] = "1000000000"   # MDAnalysis would allocate 12 GB for this count
+    (tmp_path / "big.gro").write_text("\n".join(lines) + "\n")
+    with pytest.raises(StructureFileError, match=r"big\.gro, line 2: declares 1000000000 atoms but the file "
+                                                 r"has only 6 atom lines"):
+        _build(tmp_path / "big.gro")
+
+
+def test_xyz_atom_count_beyond_the_file_refused(tmp_path):
+    (tmp_path / "w.xyz").write_text("999999999\nwater\nO 0 0 0\nH 0.96 0 0\nH 0 0.96 0\n")
+    with pytest.raises(StructureFileError, match=r"w\.xyz, line 1: declares 999999999 atoms"):
+        _build(tmp_path / "w.xyz")
+
+
+@pytest.mark.parametrize("record", ["ENDMDL", "END"])
+def test_end_record_before_the_first_atom_named(tmp_path, record):
+    lines = open(D.PDB_small).read().splitlines()
+    first = next(k for k, l in enumerate(lines) if l.startswith("ATOM"))
+    lines.insert(first - 1, record)
+    (tmp_path / "e.pdb").write_text("\n".join(lines) + "\n")
+    with pytest.raises(StructureFileError, match=rf"e\.pdb, line {first}: {record} record before the first atom"):
+        _build(tmp_path / "e.pdb")
+
+
+def test_model_record_after_atoms_named(tmp_path):
+    atoms = [l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:30]
+    (tmp_path / "m.pdb").write_text("\n".join(atoms[:10] + ["MODEL        1"] + atoms[10:] + ["ENDMDL", "END"]) + "\n")
+    with pytest.raises(StructureFileError, match=r"m\.pdb, line 11: MODEL 1 record after atoms that belong to "
+                                                 r"no model \(the first at line 1\)"):
+        _build(tmp_path / "m.pdb")
+
+
+def test_garbled_conect_record_named(tmp_path):
+    atoms = [l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:12]
+    (tmp_path / "c.pdb").write_text("\n".join(atoms + ['CONECT   19   16       +Y44 "', "END"]) + "\n")
+    with pytest.raises(StructureFileError, match=r"c\.pdb, line 13: CONECT record .* is not a list of atom "
+                                                 r"serial numbers"):
+        _build(tmp_path / "c.pdb")
+
+
+def test_garbled_atom_serial_named(tmp_path):
+    atoms = [l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:12]
+    atoms[5] = atoms[5][:5] + "~c\t" + atoms[5][8:]
+    (tmp_path / "s.pdb").write_text("\n".join(atoms) + "\n")
+    with pytest.raises(StructureFileError, match=r"s\.pdb, line 6: atom serial number .* is not a number"):
+        _build(tmp_path / "s.pdb")
+
+
+@pytest.mark.parametrize("column, field", [(2, "residue number"), (17, "atom number")])
+def test_gro_integer_fields_named(tmp_path, column, field):
+    lines = open(D.GRO).read().splitlines()[:8] + ["   5.00000   5.00000   5.00000"]
+    lines[1] = "    6"
+    lines[4] = lines[4][:column] + "x!" + lines[4][column + 2:]
+    (tmp_path / "i.gro").write_text("\n".join(lines) + "\n")
+    with pytest.raises(StructureFileError, match=rf"i\.gro, line 5: the {field} .* is not an integer"):
+        _build(tmp_path / "i.gro")
+
+
+def test_gro_box_line_named_when_atom_lines_are_extra(tmp_path):
+    lines = open(D.GRO).read().splitlines()[:8] + ["   5.00000   5.00000   5.00000"]
+    lines[1] = "    5"   # six atom lines follow
+    (tmp_path / "x.gro").write_text("\n".join(lines) + "\n")
+    with pytest.raises(StructureFileError, match=r"x\.gro, line 8: the box line .* should hold 3 or 9 numbers"):
+        _build(tmp_path / "x.gro")

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.cgmolct-installed
 export GLOG_v ?= 3
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test bench doctor clean
+.PHONY: demo test bench bench-peers doctor clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,19 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all
 
+# SchNetPack + PyTorch in their own environment, for peer benchmarks only (never a
+# dependency of cgmolct); then the side-by-side training benchmark.
+PEERS := .venv-peers
+$(PEERS)/bin/python:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install -q --upgrade pip
+	$(PEERS)/bin/python -m pip install -q "schnetpack==2.1.1"
+
+bench-peers: $(STAMP) $(PEERS)/bin/python
+	$(PY) -m benchmarks.bench_training --peers
+
 doctor: $(STAMP)
 	$(VENV)/bin/cgmolct doctor
 
 clean:
-	rm -rf $(VENV) demo_output rank_0 *.egg-info
+	rm -rf $(VENV) $(PEERS) demo_output rank_0 *.egg-info

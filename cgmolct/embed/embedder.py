@@ -58,6 +58,10 @@ class MolCTEmbedder(TransformerMixin, BaseEstimator):
         Target of the metric objective (Å).
     n_pairs : int
         Random frame pairs of the metric objective.
+    mirror_augment : bool
+        Metric objective: train on the frames and their mirror images (z → −z) together,
+        so that the embedding learns the RMSD between mirror images (chirality) even when
+        one hand is rare in the data.
     epochs, batch_size : int
     learning_rate : float
     max_seconds : float, optional
@@ -77,7 +81,8 @@ class MolCTEmbedder(TransformerMixin, BaseEstimator):
                  dim: int = 16, n_states: int = 4, lag: int = 1, output: str = "embedding",
                  model_dim: int = 32, n_heads: int = 4, n_interactions: int = 2,
                  r_cut: float = 10.0, pooling: str = "mean", use_dihedrals: bool = True,
-                 distance: str = "rmsd", n_pairs: int = 20000, epochs: int = 10,
+                 distance: str = "rmsd", n_pairs: int = 20000, mirror_augment: bool = True,
+                 epochs: int = 10,
                  batch_size: int = 256, learning_rate: float = 1e-3,
                  max_seconds: Optional[float] = None, seed: int = 0, verbose: bool = False):
         self.objective = objective
@@ -95,6 +100,7 @@ class MolCTEmbedder(TransformerMixin, BaseEstimator):
         self.use_dihedrals = use_dihedrals
         self.distance = distance
         self.n_pairs = n_pairs
+        self.mirror_augment = mirror_augment
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -195,7 +201,9 @@ class MolCTEmbedder(TransformerMixin, BaseEstimator):
         model = self._build()
         self.history_ = {"loss": [], "steps": 0, "seconds": 0.0}
         if self.objective != "pretrained":
-            frames = FrameData(graphs, cutoff=model.r_cut)
+            mirrors = self.objective == "metric" and self.mirror_augment
+            frames = FrameData([_with_mirrors(g) for g in graphs] if mirrors else graphs,
+                               cutoff=model.r_cut)
             if self.objective == "vamp":
                 data = PairData.lagged(frames, int(self.lag))
                 objective = VAMPLoss(model)
@@ -234,3 +242,13 @@ class MolCTEmbedder(TransformerMixin, BaseEstimator):
         params = {k: v for k, v in self.get_params().items() if k != "template"}
         return save_model(self.model_, path, metadata={"embedder": params,
                                                        "history": self.history_})
+
+
+def _with_mirrors(graph):
+    """The frames of ``graph`` followed by their mirror images (z → −z), one graph."""
+    n = graph.n_frames
+    g = graph.select_frames(np.r_[np.arange(n), np.arange(n)])
+    pos = np.array(g.positions, np.float32)
+    pos[n:, :, 2] *= -1.0
+    g.positions, g.forces, g.energies, g.box, g.labels = pos, None, None, None, {}
+    return g

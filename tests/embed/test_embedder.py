@@ -82,3 +82,13 @@ def test_bad_parameters_and_inputs(ala2):
         MolCTEmbedder(template=ala2, **tiny()).fit(np.zeros((3, 4, 3)))
     with pytest.raises(InputError):
         MolCTEmbedder(objective="vamp", lag=50, **tiny()).fit(ala2)
+
+
+def test_mirror_augmentation_doubles_frames_with_reflections(ala2):
+    from cgmolct.embed.embedder import _with_mirrors
+    from cgmolct.embed.geometry import dihedrals
+
+    g = _with_mirrors(ala2)
+    assert g.n_frames == 2 * ala2.n_frames
+    q = np.array([[0, 1, 2, 3]])
+    np.testing.assert_allclose(dihedrals(g.positions[11:], q), -dihedrals(ala2.positions, q), atol=1e-4)

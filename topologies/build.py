@@ -10,6 +10,7 @@ Every recoverable problem is a :class:`~topologies.errors.TopologyWarning` and a
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Union
@@ -21,7 +22,7 @@ from .atoms import (atom_table, drop_altlocs, drop_duplicates, hydrogen_parents,
                     residue_label, set_insertion_codes)
 from .chains import assign_segments
 from .chemistry import chemical_bonds
-from .errors import MappingError, SelectionError, StructureFileError, TopologyWarning
+from .errors import MappingError, SelectionError, StructureFileError, TopologyError, TopologyWarning
 from .graph import CGGraph
 from .mappings import (Residue, map_atoms, map_cap, map_nucleic_residue,
                        map_protein_residue, map_water, resolve_mapping, weights_for)
@@ -186,6 +187,22 @@ def _where(path_label: str, source, res: Residue) -> str:
     return f"{path_label}, line {line}" if line else path_label
 
 
+def _one_line(function):
+    """Errors of ``function`` as one line: a reader's multi-line text is joined (the CLI and
+    logs print one line per error)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except TopologyError as exc:
+            text = str(exc)
+            if "\n" in text or "\r" in text:
+                raise type(exc)(" ".join(text.split())) from None
+            raise
+    return wrapper
+
+
+@_one_line
 def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] = "auto",
                 selection: Optional[str] = None, strict: bool = False, keep_water: bool = False,
                 keep_ions: bool = False, keep_additives: bool = False, frames: Optional[slice] = None,

@@ -764,7 +764,33 @@ def read_frames(universe, atom_indices: np.ndarray, *, path_label: str = "trajec
         f, a, _ = np.argwhere(~np.isfinite(forces))[0]
         raise StructureFileError(f"{path_label}: frame {int(selected[f])}, atom {int(idx[a]) + 1}: "
                                  "force is NaN or infinite")
+    if has_box:
+        problem = _bad_box(box)
+        if problem:
+            notes.append(f"{path_label}: {problem}; the box is not used (no periodic unwrapping, no box "
+                         "in the graph)")
+            has_box = False
     return pos, (forces if has_forces else None), (box if has_box else None), notes
+
+
+def _bad_box(box: np.ndarray) -> Optional[str]:
+    """Why the first invalid box of ``(n_frames, 6)`` boxes is not a periodic cell, or None.
+
+    Valid: finite, edges in (0, :data:`MAX_COORDINATE`] Å, angles in (0°, 180°) forming a cell of
+    positive volume.
+    """
+    b = np.asarray(box, dtype=np.float64)
+    edges, angles = b[:, :3], np.radians(b[:, 3:])
+    cos = np.cos(angles)
+    volume2 = 1 - (cos ** 2).sum(1) + 2 * cos.prod(1)
+    bad = (~np.isfinite(b).all(1) | (edges > MAX_COORDINATE).any(1) | (b[:, 3:] <= 0).any(1)
+           | (b[:, 3:] >= 180).any(1) | ~(volume2 > 1e-6))
+    if not bad.any():
+        return None
+    f = int(np.flatnonzero(bad)[0])
+    shown = " ".join(f"{v:g}" for v in b[f])
+    return f"frame {f}: box ({shown}) is not a valid periodic cell (edges up to {MAX_COORDINATE:g} Å, angles " \
+           "between 0 and 180 degrees forming a cell)"
 
 
 def pdb_line_of(path, chain: str, resid: int, icode: str = "") -> Optional[int]:

@@ -272,3 +272,28 @@ def test_gro_box_line_named_when_atom_lines_are_extra(tmp_path):
     (tmp_path / "x.gro").write_text("\n".join(lines) + "\n")
     with pytest.raises(StructureFileError, match=r"x\.gro, line 8: the box line .* should hold 3 or 9 numbers"):
         _build(tmp_path / "x.gro")
+
+
+@pytest.mark.parametrize("cryst, why", [
+    ("CRYST1   80.000   80.000   80.000   0.00   0.00   0.00 P 1           1", "0 0 0"),
+    ("CRYST1   80.000   80.000   80.000 200.00  90.00  90.00 P 1           1", "200 90 90"),
+    ("CRYST1   80.000   80.000   80.000  10.00  10.00 170.00 P 1           1", "10 10 170"),
+    ("CRYST1 200000.0   80.000   80.000  90.00  90.00  90.00 P 1           1", "200000 80 80 90 90 90"),
+])
+def test_invalid_box_not_used_with_a_warning(tmp_path, cryst, why):
+    atoms = [l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:60]
+    (tmp_path / "box.pdb").write_text("\n".join([cryst] + atoms) + "\n")
+    g = _build(tmp_path / "box.pdb")
+    assert g.box is None and g.provenance["unwrapped"] is False
+    assert any(f"{why}) is not a valid periodic cell" in w for w in g.provenance["warnings"])
+
+
+def test_multiline_reader_errors_become_one_line(tmp_path, monkeypatch):
+    from topologies import io as topo_io
+
+    def fail(*args, **kwargs):
+        raise StructureFileError("x.pdb: first line\nsecond line\r\nthird")
+    monkeypatch.setattr(topo_io, "open_universe", fail)
+    with pytest.raises(StructureFileError) as info:
+        T.build_graph(tmp_path / "x.pdb")
+    assert str(info.value) == "x.pdb: first line second line third"

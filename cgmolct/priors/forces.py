@@ -6,7 +6,7 @@ padded), so one compiled graph serves any number of frames.
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Tuple
 
 import numpy as np
 

@@ -11,6 +11,7 @@ Every recoverable problem is a :class:`~topologies.errors.TopologyWarning` and a
 from __future__ import annotations
 
 import functools
+import os
 import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Union
@@ -53,6 +54,11 @@ class _Notes:
             raise strict_error(text + " (strict mode: stopping here)")
         if text not in self.items:
             self.items.append(text)
+
+
+def _is_mdanalysis(source) -> bool:
+    import MDAnalysis as mda
+    return isinstance(source, (mda.Universe, mda.core.groups.AtomGroup))
 
 
 def _label_of(source) -> str:
@@ -211,9 +217,10 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
 
     Parameters
     ----------
-    source : path, MDAnalysis Universe or AtomGroup
+    source : path, MDAnalysis Universe or AtomGroup, or (topology, trajectory, ...)
         Any topology MDAnalysis reads (PDB, PSF, GRO, PRMTOP, TPR, mol2, XYZ, ...) or
-        PDBx/mmCIF (read with Biopython).
+        PDBx/mmCIF (read with Biopython).  A tuple gives the topology and its trajectory
+        files in one argument (then ``trajectory`` must be None).
     trajectory : path or list of paths, optional
         DCD, XTC, TRR, NetCDF, multi-model PDB ...  Forces present in the trajectory (TRR,
         NetCDF) are mapped and converted from kJ/mol/Å to kcal/mol/Å.
@@ -250,6 +257,21 @@ def build_graph(source, trajectory=None, *, mapping: Union[str, Dict[str, str]] 
     StructureFileError, SelectionError, MappingError
         (all :class:`~topologies.errors.TopologyError`) naming the file and residue.
     """
+    if isinstance(source, (tuple, list)):  # (topology, trajectory, ...) in one argument
+        if not source or trajectory is not None:
+            raise StructureFileError("source: give a file, or (topology, trajectory, ...) with no separate "
+                                     "trajectory argument")
+        source, trajectory = source[0], (list(source[1:]) or None)
+    if not isinstance(source, (str, os.PathLike)) and not _is_mdanalysis(source):
+        raise StructureFileError(f"source must be a file path, an MDAnalysis Universe or AtomGroup, or "
+                                 f"(topology, trajectory); got {type(source).__name__}")
+    if isinstance(trajectory, (list, tuple)) and len(trajectory) == 0:
+        trajectory = None  # no trajectory files: the coordinates of the structure file
+    if trajectory is not None:
+        items = [trajectory] if isinstance(trajectory, (str, os.PathLike)) else trajectory
+        if not isinstance(items, (list, tuple)) or not all(isinstance(t, (str, os.PathLike)) for t in items):
+            raise StructureFileError(f"trajectory must be a file path or a list of paths; got "
+                                     f"{trajectory!r:.80}")
     label = _label_of(source)
     notes = _Notes(strict)
     universe, io_notes = _io.open_universe(source, trajectory, topology_format=topology_format)

@@ -226,8 +226,7 @@ def _bad_pdb_line(path: Path) -> Optional[str]:
                     return problem
             elif line[:6] == "CONECT":
                 fields = [line[a:a + 5] for a in range(6, len(line.rstrip()), 5)]
-                if not fields or any(not f.strip().isalnum() for f in fields if f.strip()) or \
-                        not fields[0].strip():
+                if not fields or any(not f.strip().isdigit() for f in fields):
                     return (f"{path}, line {lineno}: CONECT record {line.rstrip()!r} is not a list of atom "
                             "serial numbers in 5-column fields; fix or remove it")
     return None
@@ -446,12 +445,14 @@ def _lone_carriage_returns(path: Path) -> bool:
 
 
 def _utf8_stream(path: Path):
-    """The file as an in-memory UTF-8 text stream that MDAnalysis can parse (bad bytes replaced)."""
+    """The file as an in-memory text stream that MDAnalysis can parse: universal newlines, and
+    every non-ASCII character (undecodable bytes included) written ``?`` (MDAnalysis slices
+    some records as bytes, which must not cut a multi-byte character)."""
     import io
     from MDAnalysis.lib.util import NamedStream
 
     with _open_text(path) as fh:
-        text = fh.read()
+        text = fh.read().encode("ascii", errors="replace").decode("ascii")
     name = path.name
     for ext in (".gz", ".bz2"):
         if name.lower().endswith(ext):
@@ -557,8 +558,8 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
                     if "codec can't decode" not in str(exc) or _suffix(path) not in TEXT_FORMATS:
                         raise
                     u = mda.Universe(_utf8_stream(path), *args[1:], **kwargs)
-                    extra.append(f"{path.name}: bytes that are not UTF-8 text (e.g. accented names "
-                                 "in REMARK lines) were replaced while reading")
+                    extra.append(f"{path.name}: bytes that are not ASCII text (e.g. accented names "
+                                 "in REMARK lines) were replaced by '?' while reading")
         except StructureFileError as exc:
             error = exc
         except FileNotFoundError as exc:

@@ -297,3 +297,39 @@ def test_multiline_reader_errors_become_one_line(tmp_path, monkeypatch):
     with pytest.raises(StructureFileError) as info:
         T.build_graph(tmp_path / "x.pdb")
     assert str(info.value) == "x.pdb: first line second line third"
+
+
+def test_topology_and_trajectory_as_one_tuple():
+    g = _build((D.PSF, D.DCD), mapping="ca")
+    assert g.n_beads == 214 and g.n_frames == 98
+    assert g.provenance["trajectory"] == [D.DCD]
+    assert _build(D.PDB_small, []).n_frames == 1  # an empty trajectory list: the structure's frame
+
+
+@pytest.mark.parametrize("source, trajectory, words", [
+    (123, None, "source must be a file path"),
+    ((), None, "give a file, or (topology, trajectory"),
+    ((D.PSF, D.DCD), D.DCD, "no separate trajectory"),
+    (D.PSF, 5, "trajectory must be a file path"),
+    (D.PSF, [D.DCD, 3], "trajectory must be a file path"),
+])
+def test_bad_source_and_trajectory_types(source, trajectory, words):
+    with pytest.raises(StructureFileError, match=words.replace("(", r"\(")):
+        _build(source, trajectory)
+
+
+@pytest.mark.parametrize("conect", ["CONECT    3    2  XE9", "CONECT   12   10                Y5cE"])
+def test_conect_fields_must_be_serial_numbers(tmp_path, conect):
+    atoms = [l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:12]
+    (tmp_path / "c.pdb").write_text("\n".join(atoms + [conect, "END"]) + "\n")
+    with pytest.raises(StructureFileError, match=r"c\.pdb, line 13: CONECT record"):
+        _build(tmp_path / "c.pdb")
+
+
+@pytest.mark.parametrize("header", [b"HEADER   \x80ISSUE936 Test File", "HEADER    PROTÉINE ÉTÉ".encode()])
+def test_non_ascii_header_bytes_are_replaced(tmp_path, header):
+    atoms = "\n".join([l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:12])
+    (tmp_path / "h.pdb").write_bytes(header + b"\n" + atoms.encode() + b"\nEND\n")
+    (tmp_path / "clean.pdb").write_text(atoms + "\nEND\n")
+    g, clean = _build(tmp_path / "h.pdb"), _build(tmp_path / "clean.pdb")
+    assert g.n_beads == clean.n_beads and np.array_equal(g.positions, clean.positions)

@@ -80,7 +80,7 @@ def _build(args, source: str, trajectories: List[str]):
         graph = topologies.build_graph(
             source, trajectories or None, mapping=args.mapping, selection=args.select,
             strict=args.strict, keep_water=args.keep_water, keep_ions=args.keep_ions,
-            keep_additives=args.keep_additives,
+            keep_additives=getattr(args, "keep_additives", False),
             frames=_frames(args.frames), unwrap=not args.no_unwrap, topology_format=args.format)
     return graph, [str(w.message) for w in caught if issubclass(w.category, topologies.TopologyWarning)]
 

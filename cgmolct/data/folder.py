@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from typing import Dict, Iterable, Optional
 
 import numpy as np
 
 from ..errors import DataError
+from ..storage import swap_in_folder, temporary_folder
 from ..units import UNITS
 from .dataset import (ARRAY_NAMES, DATASET_FORMAT_VERSION, OPTIONAL_ARRAYS, MolecularDataset,
                       _check_finite, _label_columns, _offsets)
@@ -61,9 +61,8 @@ def save_folder(dataset: MolecularDataset, path, *, overwrite: bool = False) -> 
         The folder path.
     """
     path = _check_target(path, overwrite)
-    parent = os.path.dirname(path)
     arrays = dataset.materialise()
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".tmp-", dir=parent)
+    tmp = str(temporary_folder(path))
     try:
         for name, arr in arrays.items():
             np.save(os.path.join(tmp, name + ".npy"), np.ascontiguousarray(arr), allow_pickle=False)
@@ -102,15 +101,7 @@ def _finish(tmp: str, path: str, metadata: dict, batch_options: Optional[dict]) 
         json.dump(meta, fh, indent=1, default=_json_default)
         fh.flush()
         os.fsync(fh.fileno())
-    parent = os.path.dirname(path)
-    old = None
-    if os.path.exists(path):
-        old = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".old-", dir=parent)
-        os.rmdir(old)
-        os.replace(path, old)
-    os.replace(tmp, path)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    swap_in_folder(tmp, path)
 
 
 def write_folder(graphs: Iterable, path, *, frames=None, max_separation: int = 3,
@@ -196,7 +187,7 @@ def write_folder(graphs: Iterable, path, *, frames=None, max_separation: int = 3
         if small[key] and len(small[key]) != len(items):
             raise DataError(f"some graphs have {key} and others not; all graphs must agree")
 
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".tmp-", dir=os.path.dirname(path))
+    tmp = str(temporary_folder(path))
     try:
         def put(name, arr):
             np.save(os.path.join(tmp, name + ".npy"), np.ascontiguousarray(arr), allow_pickle=False)

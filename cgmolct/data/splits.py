@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Dict, Sequence, Tuple, Union
 
 import numpy as np
@@ -116,15 +115,9 @@ def load_split(path, n: int) -> Dict[str, np.ndarray]:
 
 def save_split(path, split: Dict[str, np.ndarray], n: int) -> str:
     """Write ``split`` as JSON atomically (temp file + ``os.replace``); returns the path."""
+    from ..storage import atomic_write_text
+
     path = os.fspath(path)
     clean = check_split(split, n)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".split-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({k: v.tolist() for k, v in clean.items()}, fh)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_text(path, json.dumps({k: v.tolist() for k, v in clean.items()}))
     return path

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -23,6 +22,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import CheckpointError
+from ..storage import swap_in_folder, temporary_folder, umask_mode
 from ..units import UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SUPPORTED_VERSIONS", "save_model", "load_model",
@@ -95,7 +95,7 @@ def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
     except TypeError as exc:
         raise CheckpointError(f"metadata must be JSON-serialisable: {exc}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp = temporary_folder(path)
     try:
         weights = tmp / WEIGHTS_FILE
         # structural names (attribute paths from ``model``), not Parameter.name: wrapping a
@@ -117,18 +117,9 @@ def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
                         "n_parameters": int(sum(np.prod(p.shape) for p in named.values()))},
         }
         (tmp / MODEL_JSON).write_text(json.dumps(info, indent=2))
-        # mkdtemp makes a 0700 folder and MindSpore a 0400 checkpoint: use the umask instead
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        os.chmod(weights, 0o666 & ~umask)
-        old = None
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        # MindSpore writes a 0400 checkpoint: use the umask instead
+        os.chmod(weights, umask_mode(0o666))
+        swap_in_folder(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

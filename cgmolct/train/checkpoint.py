@@ -15,8 +15,6 @@ previous checkpoint intact.  Loading never unpickles (``allow_pickle=False``).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, Tuple
@@ -25,6 +23,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import CheckpointError
+from ..storage import atomic_write, atomic_write_bytes, atomic_write_text
 from ..units import UNITS
 
 __all__ = ["FORMAT", "VERSION", "write_checkpoint", "read_checkpoint", "atomic_write_bytes",
@@ -32,48 +31,6 @@ __all__ = ["FORMAT", "VERSION", "write_checkpoint", "read_checkpoint", "atomic_w
 
 FORMAT = "cgmolct-training-checkpoint"
 VERSION = 1
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(str(folder), os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic(path: Path, writer) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            writer(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + ``os.replace``)."""
-    _atomic(path, lambda h: h.write(data))
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def write_checkpoint(path: Path, meta: Dict[str, Any], params: Dict[str, np.ndarray],
@@ -95,7 +52,7 @@ def write_checkpoint(path: Path, meta: Dict[str, Any], params: Dict[str, np.ndar
     arrays = {"meta": np.array(json.dumps(record))}
     arrays.update({f"param/{k}": np.asarray(v) for k, v in params.items()})
     arrays.update({f"opt/{k}": np.asarray(v) for k, v in optimizer.items()})
-    _atomic(Path(path), lambda h: np.savez(h, **arrays))
+    atomic_write(Path(path), lambda h: np.savez(h, **arrays))
 
 
 def read_checkpoint(path: Path) -> Tuple[Dict[str, Any], Dict[str, np.ndarray], Dict[str, np.ndarray]]:

@@ -332,18 +332,16 @@ class Trainer:
     def _export_best(self) -> None:
         if self.export is None:
             return
+        from ..storage import swap_in_folder, temporary_folder
+
         final = self.output / "best_model"
-        tmp = self.output / ".best_model.tmp"
-        old = self.output / ".best_model.old"
-        for p in (tmp, old):
-            if p.exists():
-                shutil.rmtree(p)
-        self.export(self.model, tmp)
-        if final.exists():
-            final.rename(old)
-        tmp.rename(final)
-        if old.exists():
-            shutil.rmtree(old)
+        tmp = temporary_folder(final)
+        try:
+            self.export(self.model, tmp)
+            swap_in_folder(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
     def _end_of_epoch(self, t_session: float) -> bool:
         """Validate, log, checkpoint; return True when early stopping says stop."""

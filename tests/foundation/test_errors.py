@@ -30,3 +30,26 @@ def test_cli_bad_input_exit_2(capsys):
     assert main(["demo", "--only", "no-such-step"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("cgmolct: error:") and "no-such-step" in err
+
+
+def test_files_written_respect_the_umask(tmp_path):
+    """Issue 12: temporary files start as 0600; what cgmolct writes follows the umask."""
+    import os
+    import stat
+
+    from cgmolct.storage import atomic_write_text, swap_in_folder, temporary_folder
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "a.json", "{}")
+        tmp = temporary_folder(tmp_path / "folder")
+        (tmp / "x").write_text("1")
+        swap_in_folder(tmp, tmp_path / "folder")
+        tmp = temporary_folder(tmp_path / "folder")
+        swap_in_folder(tmp, tmp_path / "folder")  # replaces the old folder
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o755
+    assert not (tmp_path / "folder" / "x").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "folder"]

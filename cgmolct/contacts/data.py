@@ -82,6 +82,7 @@ class ContactDataset:
         self.names = [str(n) for n in (names or [f"protein {k}" for k in range(len(graphs))])]
         self.graphs, self.cutoff, self.batch_size = graphs, float(cutoff), int(batch_size)
         self.r_pair, self.min_separation = float(r_pair), int(min_separation)
+        self.labels = [np.asarray(lab, np.float32) for lab in labels]
         self._rel: List[tuple] = []
         self._items: List[tuple] = []  # (graph index, frame, pairs, pair labels)
         for g, (graph, lab) in enumerate(zip(graphs, labels)):
@@ -122,6 +123,12 @@ class ContactDataset:
     def item(self, k: int) -> tuple:
         """(graph index, frame, pairs (P, 2), pair labels (P,)) of sample ``k``."""
         return self._items[int(k)]
+
+    def truth(self, k: int) -> np.ndarray:
+        """(n, n) label map of sample ``k`` (contacts or frequencies)."""
+        g, f, _, _ = self._items[int(k)]
+        lab = self.labels[g]
+        return lab if lab.ndim == 2 else lab[f]
 
     def batch(self, indices: Iterable[int]) -> Dict[str, np.ndarray]:
         """Padded batch of samples ``indices`` with the shapes fixed at construction."""

@@ -6,14 +6,18 @@
 - the relation embedding v(c_ij) (sequence separation, chain) and a log-Gaussian RBF
   e(d_ij) of the CA–CA distance (pairs reach beyond the representation's cutoff, so no
   cutoff function);
-- three orientation cosines of the virtual side-chain direction of each residue, the
-  bisector u_i = Σ_{k bonded to i} (r_i − r_k) / |…| of its two backbone CA–CA bonds
-  (it points from the chain to where the side chain sits):
-  a_i = u_i · r̂_ij, a_j = u_j · r̂_ji, c_ij = u_i · u_j (invariant under rotations,
-  translations and mirror images).
+- orientation cosines of a local frame of each residue built from the CA trace alone:
+  the bisector u_i = Σ_{k bonded to i} (r_i − r_k) / |…| of its two backbone CA–CA bonds
+  (it points from the chain towards where the side chain sits), the signed chain tangent
+  t_i ∝ r_{i+2} − r_{i−2} (the order comes from the signed relation codes of ±2
+  neighbours) and the normal w_i ∝ u_i × t_i.  ``orientation="bisector"`` uses u only:
+  a = (u_i·r̂_ij, u_j·r̂_ji, u_i·u_j, (u_i·r̂_ij)(u_j·r̂_ji)) (mirror invariant);
+  ``orientation="frame"`` uses all three axes: their cosines with r̂_ij (resp. r̂_ji) and
+  u_i·u_j, t_i·t_j, w_i·w_j, u_i·t_j, t_i·u_j (11 features; w and t make it
+  chirality-aware: a mirror image scores differently, as the real CB position does).
 
 .. math:: y_{ij} = g(φ_{ij}) + g(φ_{ji}),\\quad
-          φ_{ij} = [\\,n_i, n_j, v(c_{ij}), e(d_{ij}), a_i, a_j, c_{ij}, a_i a_j\\,]
+          φ_{ij} = [\\,n_i, n_j, v(c_{ij}), e(d_{ij}), a_{ij}\\,]
 
 with g an MLP; the sum over both orders makes y_ij = y_ji exactly (c_ji is the mirrored
 relation code).  The plain :class:`cgmolct.readouts.EdgeReadout` sees only n_i, n_j, v and
@@ -30,8 +34,9 @@ from typing import Dict, Optional, Sequence
 
 from mindspore import Tensor, nn, ops
 
-from topologies.relations import BOND_CODE_OFFSET, BOND_TYPES, N_RELATION_CODES
+from topologies.relations import BOND_CODE_OFFSET, BOND_TYPES, N_RELATION_CODES, SEQUENCE_CODE_ZERO
 
+from ..data import keys as K
 from ..models.base import RepresentationModel, check_dims
 from ..models.registry import register
 from ..nn.geometry import gather_neighbours, gather_pairs
@@ -43,7 +48,9 @@ __all__ = ["ContactReadout", "ContactModel", "build_contact_model", "BACKBONE_BO
 
 #: Relation code of a CG backbone bond (CA–CA of consecutive residues).
 BACKBONE_BOND_CODE = BOND_CODE_OFFSET + BOND_TYPES["backbone"]
-_N_ANGLE_FEATURES = 4
+#: Relation codes of the ±2 sequence neighbours (signed: they give the chain direction).
+_MINUS_TWO, _PLUS_TWO = SEQUENCE_CODE_ZERO - 2, SEQUENCE_CODE_ZERO + 2
+_N_ANGLE_FEATURES = {"bisector": 4, "frame": 11}
 
 
 @register
@@ -62,6 +69,8 @@ class ContactReadout(nn.Cell):
         Largest RBF centre in Å (default 18).
     n_relation_codes : int
     activation : str
+    orientation : {"bisector", "frame"}
+        Orientation features (see the module docstring; default "bisector").
 
     Inputs
     ------
@@ -76,33 +85,52 @@ class ContactReadout(nn.Cell):
 
     def __init__(self, dim: int, hidden: Optional[Sequence[int]] = None, dim_relation: int = 16,
                  r_max: float = 18.0, n_relation_codes: int = N_RELATION_CODES,
-                 activation: str = "ssp"):
+                 activation: str = "ssp", orientation: str = "bisector"):
         super().__init__()
+        from ..errors import ModelError
+
         check_dims("ContactReadout", dim=dim, dim_relation=dim_relation,
                    n_relation_codes=n_relation_codes)
+        if orientation not in _N_ANGLE_FEATURES:
+            raise ModelError(f"ContactReadout: orientation must be 'bisector' or 'frame', got "
+                             f"{orientation!r}")
+        self.frame = orientation == "frame"
         hidden = [int(dim), int(dim) // 2] if hidden is None else [int(h) for h in hidden]
         self._config = dict(dim=int(dim), hidden=hidden, dim_relation=int(dim_relation),
                             r_max=float(r_max), n_relation_codes=int(n_relation_codes),
-                            activation=activation)
+                            activation=activation, orientation=orientation)
         self.dim = int(dim)
         self.relation_embedding = nn.Embedding(n_relation_codes, dim_relation)
         self.mirror = Tensor(mirror_codes(n_relation_codes))
         self.rbf = LogGaussianRBF(r_min=2.0, r_cut=r_max)
-        self.mlp = MLP(2 * dim + dim_relation + self.rbf.n_basis + _N_ANGLE_FEATURES, 1,
+        self.mlp = MLP(2 * dim + dim_relation + self.rbf.n_basis + _N_ANGLE_FEATURES[orientation], 1,
                        hidden=hidden, activation=activation)
 
     def get_config(self) -> Dict:
         return dict(self._config)
 
+    @staticmethod
+    def _unit(x):
+        return x / ops.sqrt((x * x).sum(-1, keepdims=True) + 1e-6)
+
+    def _axes(self, positions, rel_neighbours, rel_codes, rel_mask):
+        """Unit bisector u and, for the frame, signed tangent t and normal w (B, N, 3)."""
+        xk = gather_neighbours(positions, rel_neighbours)                   # (B, N, R, 3)
+        away = positions[:, :, None, :] - xk
+        bonded = ops.cast(ops.logical_and(rel_mask, rel_codes == BACKBONE_BOND_CODE),
+                          positions.dtype)[..., None]
+        u = self._unit((away * bonded).sum(2))
+        if not self.frame:
+            return u, u, u
+        plus = ops.cast(ops.logical_and(rel_mask, rel_codes == _PLUS_TWO), positions.dtype)[..., None]
+        minus = ops.cast(ops.logical_and(rel_mask, rel_codes == _MINUS_TWO), positions.dtype)[..., None]
+        t = self._unit((-away * plus).sum(2) + (away * minus).sum(2))
+        w = self._unit(ops.cross(u, t, -1))
+        return u, t, w
+
     def construct(self, features, positions, rel_neighbours, rel_codes, rel_mask,
                   pairs, pair_codes, pair_mask):
-        # virtual side-chain direction: bisector of the backbone bonds of each residue
-        xk = gather_neighbours(positions, rel_neighbours)                   # (B, N, R, 3)
-        bonded = ops.logical_and(rel_mask, rel_codes == BACKBONE_BOND_CODE)
-        w = ops.cast(bonded, positions.dtype)[..., None]
-        u = ((positions[:, :, None, :] - xk) * w).sum(2)                    # (B, N, 3)
-        u = u / ops.sqrt((u * u).sum(-1, keepdims=True) + 1e-6)
-
+        u, t, w = self._axes(positions, rel_neighbours, rel_codes, rel_mask)
         i, j = pairs[:, :, 0], pairs[:, :, 1]
         ni, nj = gather_pairs(features, i), gather_pairs(features, j)
         rij = gather_pairs(positions, j) - gather_pairs(positions, i)
@@ -114,12 +142,22 @@ class ContactReadout(nn.Cell):
         ai = (ui * rhat).sum(-1)
         aj = -(uj * rhat).sum(-1)
         cij = (ui * uj).sum(-1)
+        if self.frame:
+            ti, tj = gather_pairs(t, i), gather_pairs(t, j)
+            wi, wj = gather_pairs(w, i), gather_pairs(w, j)
+            bi, bj = (ti * rhat).sum(-1), -(tj * rhat).sum(-1)
+            gi, gj = (wi * rhat).sum(-1), -(wj * rhat).sum(-1)
+            tt, ww = (ti * tj).sum(-1), (wi * wj).sum(-1)
+            ut, tu = (ui * tj).sum(-1), (ti * uj).sum(-1)
+            angles_ij = ops.stack((ai, bi, gi, aj, bj, gj, cij, tt, ww, ut, tu), -1)
+            angles_ji = ops.stack((aj, bj, gj, ai, bi, gi, cij, tt, ww, tu, ut), -1)
+        else:
+            angles_ij = ops.stack((ai, aj, cij, ai * aj), -1)
+            angles_ji = ops.stack((aj, ai, cij, ai * aj), -1)
         e = self.rbf(d)
         mirrored = ops.gather(self.mirror, pair_codes.reshape(-1), 0).reshape(pair_codes.shape)
         v_ij = self.relation_embedding(pair_codes)
         v_ji = self.relation_embedding(mirrored)
-        angles_ij = ops.stack((ai, aj, cij, ai * aj), -1)
-        angles_ji = ops.stack((aj, ai, cij, ai * aj), -1)
         y = (self.mlp(ops.concat((ni, nj, v_ij, e, angles_ij), -1))
              + self.mlp(ops.concat((nj, ni, v_ji, e, angles_ji), -1)))
         return y[..., 0] * ops.cast(pair_mask, y.dtype)
@@ -146,6 +184,9 @@ class ContactModel(nn.Cell):
     pair_mask (B, P).
     """
 
+    #: Batch keys of the positional inputs (the trainer's ``predict.INPUTS`` contract).
+    INPUTS = K.MODEL_INPUTS + (K.PAIRS, K.PAIR_CODES, K.PAIR_MASK)
+
     def __init__(self, representation: RepresentationModel, readout: ContactReadout,
                  r_pair: float = 16.0, min_separation: int = 3):
         super().__init__()
@@ -170,14 +211,14 @@ class ContactModel(nn.Cell):
                             pairs, pair_codes, pair_mask)
 
 
-def build_contact_model(dim: int = 64, n_heads: int = 4, n_interactions: int = 2,
-                        max_cycles: int = 1, r_cut: float = 10.0, r_pair: float = 16.0,
+def build_contact_model(dim: int = 32, n_heads: int = 4, n_interactions: int = 2,
+                        max_cycles: int = 1, r_cut: float = 8.0, r_pair: float = 16.0,
                         min_separation: int = 3, hidden: Optional[Sequence[int]] = None,
-                        **molct_options) -> ContactModel:
+                        orientation: str = "frame", **molct_options) -> ContactModel:
     """A fresh ContactModel: MolCT (RME on) + ContactReadout of the same width."""
     from ..models.molct import MolCT
 
     rep = MolCT(dim=dim, n_heads=n_heads, n_interactions=n_interactions, max_cycles=max_cycles,
                 use_rme=True, r_cut=r_cut, **molct_options)
-    return ContactModel(rep, ContactReadout(dim, hidden=hidden), r_pair=r_pair,
+    return ContactModel(rep, ContactReadout(dim, hidden=hidden, orientation=orientation), r_pair=r_pair,
                         min_separation=min_separation)

@@ -3,8 +3,8 @@
 A pair (i, j), i < j, is scored when its CA–CA distance is at most ``r_pair`` (default
 16 Å, beyond the 10 Å geometric cutoff of the representation) and its sequence separation
 is at least ``min_separation`` (default 3; pairs in different chains always qualify).
-Heavy-atom contacts (< 4.5 Å) between residues with CA–CA > 16 Å do not occur in the 49
-``data/dssp`` chains of MDAnalysisTests (largest 16.07 Å, one pair); pairs beyond
+Heavy-atom contacts (< 4.5 Å) between residues with CA–CA > 16 Å occur in the 50
+``data/dssp`` chains of MDAnalysisTests only once (largest 16.07 Å); pairs beyond
 ``r_pair`` get probability 0 in a predicted map, pairs closer in sequence than
 ``min_separation`` (and the diagonal) get NaN (not predicted: always in contact).
 """

@@ -24,6 +24,9 @@ from .pairs import contact_pairs
 __all__ = ["predict_contacts", "predict_contact_maps"]
 
 _COMPILED: Dict[int, object] = {}
+#: Capacity ladder of prediction batches: 2 steps per doubling (8, 12, 16, 24, ... 4096,
+#: 6144, 8192), so chains of similar length share a compiled shape.
+COARSE_BUCKETS = tuple(sorted({c for p in range(3, 24) for c in (1 << p, 3 << (p - 1))}))
 
 
 def _forward(model):
@@ -101,7 +104,7 @@ def predict_contact_maps(model, graph, frames=None, batch_size: int = 8) -> np.n
             chunk = sel[start:start + int(batch_size)]
             pairs = [contact_pairs(graph, int(f), model.r_pair, model.min_separation) for f in chunk]
             samples = [frame_sample(graph, int(f), p, rel) for f, p in zip(chunk, pairs)]
-            batch = collate(samples, cutoff=model.representation.r_cut,
+            batch = collate(samples, cutoff=model.representation.r_cut, buckets=COARSE_BUCKETS,
                             batch_capacity=int(batch_size) if len(sel) > batch_size else len(chunk))
             args = list(as_model_inputs(batch)) + [
                 ms.Tensor(batch[K.PAIRS]), ms.Tensor(batch[K.PAIR_CODES]),

@@ -1,7 +1,7 @@
 """Offline protein structures for training and testing contact models (MDAnalysisTests).
 
 Training and model selection use ONLY the single-chain structures in ``data/dssp/*.pdb.gz``
-(49 proteins of 79–173 residues after dropping ``1mr1D_failing`` — a copy of 1mr1D — and
+(50 proteins of 79–173 residues after dropping ``1mr1D_failing`` — a copy of 1mr1D — and
 ``wrong_hydrogens``); the split is by protein, so no protein has frames or structures on
 both sides.  Every other protein MDAnalysisTests ships is for testing only:
 :data:`TEST_STRUCTURES`.
@@ -42,7 +42,7 @@ def mdanalysis_data() -> Path:
 
 
 def dssp_files() -> List[Path]:
-    """The 49 training structures ``data/dssp/*.pdb.gz``, sorted by name."""
+    """The 50 training structures ``data/dssp/*.pdb.gz``, sorted by name."""
     files = sorted((mdanalysis_data() / "dssp").glob("*.pdb.gz"))
     files = [f for f in files if not any(f.name.startswith(x) for x in _EXCLUDED)]
     if not files:

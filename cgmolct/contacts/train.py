@@ -28,7 +28,8 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["DEFAULTS", "train_contact_model", "load_training_proteins", "validation_ap"]
+__all__ = ["DEFAULTS", "train_contact_model", "load_training_proteins", "validation_ap",
+           "contact_metrics_fn"]
 
 DEFAULTS: Dict[str, Any] = {
     "seed": 0,
@@ -40,7 +41,8 @@ DEFAULTS: Dict[str, Any] = {
     "lr_final": 3e-4,
     "pos_weight": 1.0,
     "noise": 0.0,
-    "model": {"dim": 32, "n_heads": 4, "n_interactions": 2, "r_cut": 8.0},
+    "model": {"dim": 48, "n_heads": 4, "n_interactions": 2, "r_cut": 8.0,
+              "orientation": "frame"},
     "output": "runs/contacts/model",
 }
 
@@ -57,12 +59,21 @@ def load_training_proteins() -> Dict[str, tuple]:
     return out
 
 
-def validation_ap(model, dataset, truths: List[np.ndarray]) -> Dict[str, float]:
-    """Average precision (|i − j| ≥ 6) of ``model`` per protein of a ContactDataset.
+def validation_ap(forward, dataset, min_separation: int = 3) -> Dict[str, float]:
+    """Average precision (|i − j| ≥ 6) per protein of a :class:`ContactDataset`.
 
-    One compiled forward over fixed-shape batches; scores are put back into (n, n) maps
-    (0 beyond the pair list) and compared with ``truths`` (one (n, n) map per graph).
-    Returns ``{name: ap, ..., "mean": mean AP}``.
+    Parameters
+    ----------
+    forward : callable
+        Compiled model call: the arrays of ``ContactModel.INPUTS`` (tensors) → (B, P) logits.
+    dataset : ContactDataset
+        Fixed-shape batches; scores go back into (n, n) maps (0 beyond the pair list) and
+        are compared with ``dataset.truth(k)`` (frequencies thresholded at 0.5).
+
+    Returns
+    -------
+    dict
+        ``{protein name: AP, ..., "mean": mean AP over samples}``.
     """
     import mindspore as ms
 
@@ -70,26 +81,37 @@ def validation_ap(model, dataset, truths: List[np.ndarray]) -> Dict[str, float]:
     from .labels import separation_matrix
     from .metrics import contact_metrics
     from .pairs import pairs_to_map
-    from .predict import _forward
 
-    forward = _forward(model)
     out: Dict[str, float] = {}
-    n_inputs = len(BATCH_KEYS) - 1
+    aps = []
+    keys = BATCH_KEYS[:-1]
     for start in range(0, len(dataset), dataset.batch_size):
         idx = list(range(start, min(start + dataset.batch_size, len(dataset))))
         batch = dataset.batch(idx)
-        logits = forward(*[ms.Tensor(batch[k]) for k in BATCH_KEYS[:n_inputs]]).asnumpy()
+        logits = forward(*[ms.Tensor(batch[k]) for k in keys]).asnumpy()
         for row, k in enumerate(idx):
             g, _, pairs, _ = dataset.item(k)
             graph = dataset.graphs[g]
             sep = separation_matrix(graph)
             prob = 1.0 / (1.0 + np.exp(-logits[row, :len(pairs)].astype(np.float64)))
-            score = pairs_to_map(graph.n_beads, pairs, prob, sep, model.min_separation)
-            res = contact_metrics(score, truths[g], sep, classes=("all",))
-            out[dataset.names[g]] = res["all"]["ap"]
-    vals = [v for v in out.values() if np.isfinite(v)]
+            score = pairs_to_map(graph.n_beads, pairs, prob, sep, min_separation)
+            ap = contact_metrics(score, dataset.truth(k), sep, classes=("all",))["all"]["ap"]
+            out[dataset.names[g]] = ap
+            aps.append(ap)
+    vals = [v for v in aps if np.isfinite(v)]
     out["mean"] = float(np.mean(vals)) if vals else float("nan")
     return out
+
+
+def contact_metrics_fn(predict, dataset, batch_size: Optional[int] = None) -> Dict[str, Dict[str, float]]:
+    """Validation metrics for the lead's ``Trainer(metrics_fn=...)``.
+
+    ``predict`` is the compiled ContactModel (inputs ``ContactModel.INPUTS``).  Returns
+    ``{"contacts": {"mae": 1 − mean AP, "ap": mean AP}}``: the trainer monitors ``mae``
+    (lower is better), here one minus the mean average precision (|i − j| ≥ 6).
+    """
+    ap = validation_ap(predict, dataset)["mean"]
+    return {"contacts": {"mae": 1.0 - ap, "ap": ap}}
 
 
 def _config(config: Optional[Dict[str, Any]]) -> Dict[str, Any]:
@@ -133,7 +155,8 @@ def train_contact_model(config: Optional[Dict[str, Any]] = None, proteins=None,
     from ..io.checkpoint import save_model
     from .data import BATCH_KEYS, ContactDataset
     from .model import build_contact_model
-    from .objective import ContactObjective
+    from .objective import ContactObjective, ContactTrainStep
+    from .predict import _forward
     from .sources import split_proteins
 
     cfg = _config(config)
@@ -150,17 +173,10 @@ def train_contact_model(config: Optional[Dict[str, Any]] = None, proteins=None,
                            [proteins[n][1] for n in valid_names], names=valid_names,
                            cutoff=model.representation.r_cut, r_pair=model.r_pair,
                            min_separation=model.min_separation, batch_size=cfg["batch_size"])
-    valid_truth = [proteins[n][1] for n in valid_names]
     objective = ContactObjective(model, cfg["pos_weight"])
     optimizer = ms.nn.Adam(model.trainable_params(), learning_rate=ms.Parameter(
         ms.Tensor(np.float32(cfg["lr"])), name="contact_lr"))
-    grad_fn = ms.value_and_grad(objective, None, optimizer.parameters)
-
-    @ms.jit
-    def step(*inputs):
-        loss, grads = grad_fn(*inputs)
-        grads = ms.ops.clip_by_global_norm(grads, 10.0)
-        return ms.ops.depend(loss, optimizer(grads))
+    step = ContactTrainStep(objective, optimizer, clip=10.0)
 
     n_steps_epoch = int(np.ceil(len(ds) / cfg["batch_size"]))
     total = cfg["epochs"] * n_steps_epoch
@@ -184,7 +200,7 @@ def train_contact_model(config: Optional[Dict[str, Any]] = None, proteins=None,
             losses.append(float(loss.asnumpy()))
             done += 1
         model.set_train(False)
-        ap = validation_ap(model, valid, valid_truth)
+        ap = validation_ap(_forward(model), valid, model.min_separation)
         rec = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_ap": ap["mean"],
                "lr": float(lr), "elapsed_s": round(time.time() - start, 1)}
         history.append(rec)

@@ -91,7 +91,7 @@ def test_predict_all_atom_and_ca_only(tmp_path, capsys, saved_model):
 
 
 def test_predict_rejects_non_contact_model(tmp_path, capsys):
-    ms = pytest.importorskip("mindspore")  # noqa: F841
+    pytest.importorskip("mindspore")
     import cgmolct
     from cgmolct.models.molct import MolCT
 

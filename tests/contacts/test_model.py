@@ -75,8 +75,9 @@ def test_predicted_map_is_symmetric_probability(protein, model):
     np.testing.assert_allclose(p[finite], p.T[finite], atol=1e-6)
     assert p[finite].min() >= 0 and p[finite].max() <= 1
     assert np.isnan(np.diag(p)).all() and np.isnan(p[0, 2]) and np.isfinite(p[0, 3])
-    # rigid motion does not change the map
+    # a rigid motion does not change the map
     rot = np.linalg.qr(np.random.default_rng(0).normal(size=(3, 3)))[0]
+    rot *= np.sign(np.linalg.det(rot))  # a proper rotation (the frame features see chirality)
     moved = graph.select_frames(0)
     moved.positions = (graph.positions @ rot.T + 5.0).astype(np.float32)
     np.testing.assert_allclose(predict_contacts(model, moved)[finite], p[finite], atol=2e-4)
@@ -109,3 +110,10 @@ def test_bad_inputs(protein, model):
         predict_contacts(model.representation, graph)
     with pytest.raises(InputError):
         predict_contacts(model, graph, batch_size=0)
+
+
+def test_inputs_contract():
+    from cgmolct.contacts.model import ContactModel
+
+    assert ContactObjective.INPUTS == BATCH_KEYS
+    assert ContactModel.INPUTS == BATCH_KEYS[:-1] and BATCH_KEYS[-1] == K.CONTACTS

@@ -37,6 +37,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     f.add_argument("--repulsion-exponent", type=int, default=6, help="n in eps (sigma/r)^n (default 6)")
     f.add_argument("--repulsion-exclusion", type=int, default=3,
                    help="no repulsion for pairs at most this many bonds apart (default 3)")
+    f.add_argument("--repulsion-max-sigma", type=float, default=4.0,
+                   help="cap of the repulsion sigma in A (default 4.0; 0: no cap, sigma = closest approach)")
     f.add_argument("--json", action="store_true", help="print the fitted parameters as JSON")
     s = sub.add_parser("show", help="print the priors saved in a folder")
     s.add_argument("folder", help="folder with priors.json (a priors or saved model folder)")
@@ -73,7 +75,8 @@ def _fit(args) -> int:
     graphs = [_load_graph(g) for g in args.graph]
     fitter = PriorFitter(temperature=args.temperature, terms=terms, n_bins=args.bins,
                          dihedral_terms=args.dihedral_terms, repulsion_exponent=args.repulsion_exponent,
-                         repulsion_exclusion=args.repulsion_exclusion)
+                         repulsion_exclusion=args.repulsion_exclusion,
+                         repulsion_max_sigma=args.repulsion_max_sigma or None)
     priors = fitter.fit(graphs).fetch_model()
     Path(args.output).mkdir(parents=True, exist_ok=True)
     path = save_priors(priors, args.output)

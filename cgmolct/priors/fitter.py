@@ -78,6 +78,8 @@ class PriorFitter:
         n in ε (σ/r)^n (default 6).
     repulsion_exclusion : int
         Pairs at most this many bonds apart get no repulsion (default 3: 1-2, 1-3, 1-4).
+    repulsion_max_sigma : float or None
+        Cap of σ in Å (default 4.0; None: σ is the smallest observed distance of each pair).
 
     Examples
     --------
@@ -87,7 +89,8 @@ class PriorFitter:
 
     def __init__(self, temperature: float = 300.0, terms: Sequence[str] = DEFAULT_TERMS,
                  n_bins: int = 100, dihedral_terms: int = 6, dihedral_bins: int = 72,
-                 repulsion_exponent: int = 6, repulsion_exclusion: int = 3):
+                 repulsion_exponent: int = 6, repulsion_exclusion: int = 3,
+                 repulsion_max_sigma: Optional[float] = 4.0):
         _kT(temperature)  # validates
         unknown = [t for t in terms if t not in TERMS]
         if unknown or not len(terms):
@@ -100,6 +103,7 @@ class PriorFitter:
         self.dihedral_bins = int(dihedral_bins)
         self.repulsion_exponent = int(repulsion_exponent)
         self.repulsion_exclusion = int(repulsion_exclusion)
+        self.repulsion_max_sigma = None if repulsion_max_sigma is None else float(repulsion_max_sigma)
         self._model: Optional[PriorSet] = None
 
     def get_params(self) -> Dict[str, object]:
@@ -107,7 +111,8 @@ class PriorFitter:
         return {"temperature": self.temperature, "terms": list(self.terms), "n_bins": self.n_bins,
                 "dihedral_terms": self.dihedral_terms, "dihedral_bins": self.dihedral_bins,
                 "repulsion_exponent": self.repulsion_exponent,
-                "repulsion_exclusion": self.repulsion_exclusion}
+                "repulsion_exclusion": self.repulsion_exclusion,
+                "repulsion_max_sigma": self.repulsion_max_sigma}
 
     def fit(self, graph) -> "PriorFitter":
         """Fit to the frames of ``graph`` (a CGGraph with bonds, or a list of graphs of the
@@ -140,7 +145,8 @@ class PriorFitter:
                 priors.append(FourierDihedrals.from_statistics(
                     graph, idx, t, n_terms=self.dihedral_terms, n_bins=self.dihedral_bins, name=term))
             elif term == "repulsion":
-                priors.append(Repulsion.from_statistics(graph, idx, t, exponent=self.repulsion_exponent))
+                priors.append(Repulsion.from_statistics(graph, idx, t, exponent=self.repulsion_exponent,
+                                                        max_sigma=self.repulsion_max_sigma))
         if not priors:
             raise DataError(f"the graph has no {', '.join(self.terms)} terms (it has {len(graph.bonds)} "
                             "bonds); nothing to fit")

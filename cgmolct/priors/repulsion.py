@@ -18,9 +18,11 @@ class Repulsion(Prior):
     """Inverse-power repulsion: E(R) = Σ_p ε_p (σ_p / r_p)^n,  r_p = |x_j − x_i|.
 
     Keeps beads that are not bonded (by default more than 3 bonds apart) from overlapping in
-    regions the reference never visited.  Fitted with σ_p = the smallest distance of the pair
-    in the reference and ε = kT, so the wall costs kT at the closest observed approach and
-    rises steeply (2^n kT at half that distance).
+    regions the reference never visited.  Fitted with σ_p = min(smallest distance of the pair
+    in the reference, ``max_sigma``) and ε = kT, so the wall costs at most kT at the closest
+    observed approach and rises steeply (2^n kT at half that distance); the cap keeps pairs
+    that stay far apart (most pairs of a protein) from feeling a force at their usual
+    distances while still keeping them from collapsing onto each other.
 
     Parameters
     ----------
@@ -68,8 +70,15 @@ class Repulsion(Prior):
 
     @classmethod
     def from_statistics(cls, data, indices, temperature: float, exponent: int = 6,
-                        name: str = "repulsion") -> "Repulsion":
-        """σ = smallest observed distance of each pair, ε = kT (``temperature`` in K)."""
+                        max_sigma: Optional[float] = 4.0, name: str = "repulsion") -> "Repulsion":
+        """σ = min(smallest observed distance of each pair, ``max_sigma`` Å), ε = kT (T in K).
+
+        ``max_sigma=None`` leaves σ uncapped.
+        """
+        if max_sigma is not None and not max_sigma > 0:
+            raise InputError(f"Repulsion: max_sigma must be > 0 Å (or None), got {max_sigma!r}")
         sigma = minimum_distances(bond_lengths(positions_of(data), indices))
+        if max_sigma is not None:
+            sigma = np.minimum(sigma, float(max_sigma))
         return cls(indices, sigma=sigma, epsilon=np.full(len(sigma), _kT(temperature)),
                    exponent=exponent, name=name)

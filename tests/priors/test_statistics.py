@@ -91,3 +91,18 @@ def test_synthetic_chain_has_the_internal_coordinates_it_was_built_from():
     assert np.allclose(bond_angles(pos, [[0, 1, 2], [1, 2, 3], [2, 3, 4]]), a)
     diff = dihedral_angles(pos, [[0, 1, 2, 3], [1, 2, 3, 4]]) - d
     assert np.allclose(np.mod(diff + np.pi, 2 * np.pi) - np.pi, 0.0, atol=1e-9)
+
+
+def test_repulsion_sigma_is_the_closest_approach_capped():
+    from cgmolct.priors import Repulsion
+
+    pos = np.zeros((3, 3, 3))
+    pos[:, 1, 0] = [5.0, 3.0, 4.0]     # pair (0, 1): closest 3 Å
+    pos[:, 2, 1] = [20.0, 30.0, 25.0]  # pair (0, 2): closest 20 Å
+    pytest.importorskip("mindspore")
+    rep = Repulsion.from_statistics(pos, [[0, 1], [0, 2]], T)
+    assert rep.params["sigma"] == pytest.approx([3.0, 4.0])
+    assert rep.params["epsilon"] == pytest.approx([KB * T] * 2)
+    assert Repulsion.from_statistics(pos, [[0, 1], [0, 2]], T, max_sigma=None).params["sigma"] == pytest.approx([3.0, 20.0])
+    with pytest.raises(InputError, match="max_sigma"):
+        Repulsion.from_statistics(pos, [[0, 1]], T, max_sigma=-1.0)

@@ -37,7 +37,7 @@ def _parts(model):
 
 def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size: int = 16,
             cutoff: Optional[float] = None, frames=None,
-            chunk_size: Optional[int] = None) -> Dict[str, np.ndarray]:
+            chunk_size: Optional[int] = None, strict: bool = False) -> Dict[str, np.ndarray]:
     """Model outputs for all frames of ``graph`` in physical units.
 
     Parameters
@@ -61,6 +61,9 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
         chunk).  Default: chunked automatically when a batch holds more than
         :data:`AUTO_CHUNK_SLOTS` padded neighbour slots and the model supports it (MolCT with
         plain EA blocks or fixed cycles); 0 never chunks.
+    strict : bool
+        Refuse (:class:`~cgmolct.errors.InputError`) a graph holding bead types or relation
+        codes that a saved model was not trained on; by default a warning names them.
 
     Returns
     -------
@@ -74,11 +77,12 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
 
     if isinstance(graph, (list, tuple)):
         return [predict(model, g, outputs, batch_size=batch_size, cutoff=cutoff, frames=frames,
-                        chunk_size=chunk_size) for g in graph]
+                        chunk_size=chunk_size, strict=strict) for g in graph]
     if not isinstance(graph, CGGraph):
         raise InputError(f"predict needs a topologies.CGGraph (or a list of them); got "
                          f"{type(graph).__name__}")
     energy_model, rep = _parts(model)
+    check_trained_vocabulary(model, graph, strict)
     if outputs is None:
         outputs = ("energy", "forces") if energy_model is not None else ("node_features", "embedding")
     if isinstance(outputs, str):
@@ -145,6 +149,39 @@ def _compiled(model, kind: str):
         builder = getattr(_Outputs, kind.split(":")[0])
         per_model[kind] = ms.jit(builder(model).construct)
     return per_model[kind]
+
+
+def check_trained_vocabulary(model, graph, strict: bool = False) -> None:
+    """Warn (or with ``strict`` refuse) when ``graph`` holds bead types or relation codes that
+    the saved ``model`` was not trained on (its ``saved_info`` metadata records them)."""
+    import warnings
+
+    from topologies.vocabulary import type_name
+
+    meta = (getattr(model, "saved_info", None) or {}).get("metadata") or {}
+    trained = meta.get("trained_types")
+    if not trained:
+        return
+    problems = []
+    unseen = sorted(set(int(t) for t in np.unique(graph.types)) - set(trained))
+    if unseen:
+        names = ", ".join(f"{type_name(t)} ({t})" for t in unseen[:8])
+        problems.append(f"bead types {names}{' ...' if len(unseen) > 8 else ''} were not in its "
+                        f"training data ({len(trained)} types)")
+    codes = meta.get("trained_relation_codes")
+    if codes:
+        pairs = graph.relational_pairs(3)
+        new = sorted(set(int(c) for c in np.unique(graph.relation_codes(pairs))) - set(codes)) \
+            if len(pairs) else []
+        if new:
+            problems.append(f"relation codes {new[:8]} were not in its training data")
+    if not problems:
+        return
+    message = (f"the model was trained on other systems: {'; '.join(problems)}. Its predictions "
+               "for them are extrapolations")
+    if strict:
+        raise InputError(message + " (strict=True)")
+    warnings.warn(message + "; pass strict=True to refuse", UserWarning, stacklevel=3)
 
 
 def _coincident(graph, frame: int) -> str:

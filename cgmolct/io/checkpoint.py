@@ -147,7 +147,42 @@ def read_model_info(path) -> Dict[str, Any]:
     for key in ("model", "weights"):
         if key not in info:
             raise CheckpointError(f"{js}: missing entry {key!r}")
+    if not isinstance(info["weights"], dict):
+        raise CheckpointError(f"{js}: entry 'weights' must be a mapping, got {info['weights']!r:.60}")
+    _check_normalisation(info.get("normalisation"), js)
+    meta = info.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        raise CheckpointError(f"{js}: entry 'metadata' must be a mapping, got {meta!r:.60}")
+    for key in ("trained_types", "trained_relation_codes"):
+        value = (meta or {}).get(key)
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(v, int) and not isinstance(v, bool)
+                                              for v in value)):
+            raise CheckpointError(f"{js}: metadata.{key} must be a list of integers")
     return info
+
+
+def _check_normalisation(norm, js) -> None:
+    """``normalisation``: readout name → {scale, shift, type_reference} of finite numbers."""
+    if norm is None:
+        return
+    if not isinstance(norm, dict):
+        raise CheckpointError(f"{js}: entry 'normalisation' must be a mapping of readouts, "
+                              f"got {norm!r:.60}")
+    for name, entry in norm.items():
+        if not isinstance(entry, dict):
+            raise CheckpointError(f"{js}: normalisation[{name!r}] must be a mapping, got {entry!r:.60}")
+        for key in ("scale", "shift"):
+            values = entry.get(key)
+            flat = values if isinstance(values, list) else [values]
+            if values is None or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                         and np.isfinite(v) for v in flat):
+                raise CheckpointError(f"{js}: normalisation[{name!r}].{key} must be finite "
+                                      f"number(s), got {values!r:.60}")
+        ref = entry.get("type_reference")
+        if ref is not None and not isinstance(ref, dict):
+            raise CheckpointError(f"{js}: normalisation[{name!r}].type_reference must be a "
+                                  f"mapping of type → value, got {ref!r:.60}")
 
 
 def load_model(path, *, strict_versions: bool = True):

@@ -312,7 +312,9 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
     trainer = Trainer(model, objective, predict, task, train_data, valid_data,
                       output or cfg["output"], options, monitor_scales=monitor,
                       label_names=label_names or None, label_units=label_units or None,
-                      export=_exporter(), meta=meta)
+                      export=_exporter({"task": task, **trained_vocabulary(train_ds),
+                                        "data": d["train"] if isinstance(d["train"], str)
+                                        else list(d["train"])}), meta=meta)
     n_params = int(sum(int(np.prod(p.shape)) for p in model.trainable_params()))
     return trainer, {"train": train_ds, "valid": valid_ds, "test": test_ds, "norms": norms, "n_params": n_params,
                      "capacities": caps, "label_names": label_names, "label_units": label_units}
@@ -337,14 +339,21 @@ class _LabelColumns:
         return out
 
 
-def _exporter():
-    """``cgmolct.save`` when the library provides it (the best model is then a saved model)."""
-    import cgmolct
+def _exporter(metadata: Dict[str, Any]):
+    """``cgmolct.save`` with ``metadata`` (the best model is then a saved model)."""
+    from ..io.checkpoint import save_model
 
-    save = getattr(cgmolct, "save", None)
-    if save is None:
-        return None
-    return lambda model, folder: save(model, folder)
+    return lambda model, folder: save_model(model, folder, metadata=metadata)
+
+
+def trained_vocabulary(*datasets) -> Dict[str, Any]:
+    """Bead types and relation codes a model was trained on (recorded in the saved model, so
+    that :func:`cgmolct.predict` can warn about graphs holding others)."""
+    types, codes = set(), set()
+    for ds in datasets:
+        types.update(int(t) for t in np.unique(np.asarray(ds.arrays["system_types"])))
+        codes.update(int(c) for c in np.unique(np.asarray(ds.arrays["rel_codes"])))
+    return {"trained_types": sorted(types), "trained_relation_codes": sorted(codes)}
 
 
 def model_from_checkpoint(path) -> Tuple[Any, Dict[str, Any]]:

@@ -52,3 +52,32 @@ def test_empty_selections_and_coincident_beads_are_named():
     graph.positions[1, 4] = graph.positions[1, 3]
     with pytest.raises(InputError, match=r"frame 1 .*beads 3 and 4 coincide"):
         cgmolct.predict(model, graph)
+
+
+def test_types_outside_the_training_data_warn_or_refuse(tmp_path):
+    model = make_energy_model()
+    saved = cgmolct.save(model, tmp_path / "m", metadata={"trained_types": [1, 6, 8],
+                                                           "trained_relation_codes": []})
+    loaded = cgmolct.load(saved)
+    assert cgmolct.predict(loaded, _graph(1))["energy"].shape == (1,)  # H, C, O: known
+    other = topologies.from_arrays(["C", "N", "S"], np.eye(3, dtype=np.float32)[None] * 1.4)
+    with pytest.warns(UserWarning, match=r"bead types .*N \(7\).*S \(16\).* not in its training data"):
+        cgmolct.predict(loaded, other)
+    with pytest.raises(InputError, match="strict=True"):
+        cgmolct.predict(loaded, other, strict=True)
+
+
+@pytest.mark.parametrize("bad", ["garbage", {"readout": {"scale": "x", "shift": 0}},
+                                 {"readout": {"scale": 1.0, "shift": float("nan")}}])
+def test_model_json_with_bad_normalisation_is_refused(tmp_path, bad):
+    import json
+
+    from cgmolct.errors import CheckpointError
+
+    path = cgmolct.save(make_energy_model(), tmp_path / "m")
+    info_file = tmp_path / "m" / "model.json"
+    info = json.loads(info_file.read_text())
+    info["normalisation"] = bad
+    info_file.write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match="normalisation"):
+        cgmolct.load(path)

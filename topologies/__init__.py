@@ -7,7 +7,8 @@ Where things live: ``graph`` (the CGGraph contract) and ``storage`` (save/load);
 ``build`` (``build_graph``) over ``io`` (reading, error translation), ``atoms`` (atom
 tables, altlocs, duplicates), ``residues`` (name tables), ``pbc`` (making molecules whole),
 ``chains`` (segments and breaks), ``mappings/`` (protein, nucleic, atom-level maps),
-``chemistry`` and ``bonds`` (chemical bonds), ``operator`` (the atoms → beads map);
+``chemistry`` and ``bonds`` (chemical bonds), ``martini`` (coarse-grained input files),
+``operator`` (the atoms → beads map);
 ``arrays`` (``from_arrays``); ``vocabulary`` and ``relations`` (the versioned type and
 relation tables).
 """

@@ -6,6 +6,11 @@ the list of meaningful warnings MDAnalysis raised, or raises
 the line that is wrong.  PDBx/mmCIF files (which MDAnalysis reads only with gemmi) are read
 with Biopython's permissive parser.  :func:`read_frames` reads positions, forces
 (converted from MDAnalysis' kJ/mol/Å to kcal/mol/Å) and boxes of an atom subset.
+
+Coordinates that are not finite or beyond ±:data:`topologies.graph.MAX_COORDINATE` (10⁵ Å)
+are refused, naming the file, line (PDB, GRO, XYZ, mol2) or frame, and the atom.  Files whose
+lines end in a bare CR are read with universal newlines; boxes that are not a valid periodic
+cell are not used (with a warning).
 """
 from __future__ import annotations
 

@@ -10,7 +10,10 @@ edge vector is replaced by its minimum image (``MDAnalysis.lib.distances.minimiz
 orthorhombic and triclinic boxes) and positions are rebuilt by cumulative sums — no bonds
 are needed and all atoms of a frame are handled at once.  The first atom of each molecule
 stays where it was.  Valid while consecutive atoms of a residue, and the first atoms of
-consecutive residues, are closer than half the box.
+consecutive residues, are closer than half the box.  A step is taken as a periodic image only
+when its image is short (:data:`MAX_WRAPPED_STEP`, :data:`MAX_WRAPPED_LINK`) and the step itself
+is no longer than the box can make it: so two residues that are not linked (copies of a molecule
+in a file without chain ids, a long chain break) are never moved by a box vector.
 """
 from __future__ import annotations
 

@@ -443,10 +443,18 @@ def _lone_carriage_returns(path: Path) -> bool:
     """True when the file ends lines with a bare CR (not CR LF), which MDAnalysis misreads."""
     try:
         with _open_bytes(path) as fh:
-            raw = fh.read()
+            tail = b""
+            while True:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    return tail == b"\r"  # a CR as the very last byte
+                block = tail + chunk
+                # a CR at the end of the block may be followed by LF in the next one
+                tail = b"\r" if block.endswith(b"\r") else b""
+                if re.search(rb"\r(?!\n)", block[:-1] if tail else block):
+                    return True
     except (OSError, EOFError, zlib.error):
         return False
-    return re.search(rb"\r(?!\n)", raw) is not None
 
 
 def _utf8_stream(path: Path):

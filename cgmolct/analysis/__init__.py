@@ -12,7 +12,8 @@ Plain numpy (no MindSpore).  Runners follow MDAnalysis (``Runner(...).run()``, r
 - :mod:`.basins` — :func:`assign_basins` (β/C7eq, αR, αL), :func:`basin_populations`
   (block-bootstrap errors);
 - :mod:`.free_energy` — :class:`FreeEnergy`: reference vs CG, all numbers and the PNG;
-- :mod:`.trajectories` — :func:`load_angles` from saved graphs or topology + trajectory files.
+- :mod:`.trajectories` — :func:`load_angles` from saved graphs or topology + trajectory files;
+  :mod:`.simulations` — :func:`simulation_angles` from a ``cgmolct simulate`` folder.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from .fes import angle_histogram, free_energy_surface
 from .free_energy import FreeEnergy
 from .geometry import bond_angles, bond_lengths, dihedral_angles
 from .plot import plot_free_energy
+from .simulations import is_simulation_folder, simulation_angles
 from .trajectories import load_angles, open_system
 
 __all__ = [
@@ -32,4 +34,5 @@ __all__ = [
     "js_divergence", "js_divergence_angles", "half_split_js",
     "BASINS", "assign_basins", "basin_populations",
     "FreeEnergy", "plot_free_energy", "load_angles", "open_system",
+    "simulation_angles", "is_simulation_folder",
 ]

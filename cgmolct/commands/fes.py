@@ -7,9 +7,11 @@ Examples::
     cgmolct fes ref.prmtop --ref-traj ref.nc cg.dcd --residue ALA2
     cgmolct fes ref.npz cg.dcd --cg-top cg.pdb --cv 0,1,2,3 --cv 1,2,3,4
     cgmolct fes ref.npz rep0.dcd rep1.dcd rep2.dcd --cg-top cg.pdb        # replicas pooled
+    cgmolct fes ref.npz sim_output/ --png fes.png     # a cgmolct simulate folder: all replicas at -T
 
-REFERENCE is a saved graph or a topology file (with --ref-traj files); CG is a saved graph, a
-structure file, or trajectories with their topology in --cg-top (a PDB or a saved graph; a
+REFERENCE is a saved graph, a reference run folder or a topology file (with --ref-traj
+files); CG is a ``cgmolct simulate`` output folder (every replica, frames whose bath is
+--temperature), a saved graph, a structure file, or trajectories with their topology in --cg-top (a PDB or a saved graph; a
 ``X.dcd`` without --cg-top uses ``X.pdb`` beside it).  Each frame must hold one molecule.  The axes are backbone φ/ψ found from
 bead names (C, N, CA, C, N) or two dihedrals given with --cv (0-based bead indices).
 
@@ -36,6 +38,16 @@ def _quadruplet(text: str):
     return q
 
 
+def _indices(text: str):
+    try:
+        out = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        out = []
+    if not out or min(out) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated replica numbers, e.g. 0,1,2")
+    return out
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("fes", help="free-energy surfaces, JS divergence and basin populations",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,6 +60,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="more reference graphs or run folders of the same system (e.g. other seeds), "
                         "appended in order (the noise floor then compares the first and second half)")
     p.add_argument("--cg-top", default=None, metavar="TOP", help="topology of the CG trajectory (PDB or saved graph)")
+    p.add_argument("--replicas", type=_indices, default=None, metavar="I,J,...",
+                   help="replicas of a simulation folder to read (default all)")
     p.add_argument("--cv", action="append", type=_quadruplet, metavar="I,J,K,L",
                    help="a dihedral as four 0-based bead indices; give twice (x then y) instead of φ/ψ")
     p.add_argument("--residue", default=None, help="residue of the φ/ψ pair (ALA2 or 2; default the only "
@@ -85,6 +99,7 @@ def _format(summary) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..analysis import FreeEnergy, load_angles
+    from ..analysis.simulations import is_simulation_folder, simulation_angles
     from ..errors import InputError
     from ..units import kT
 
@@ -102,7 +117,14 @@ def run(args: argparse.Namespace) -> int:
         ref = dict(ref, x=np.concatenate([ref["x"], more["x"]]), y=np.concatenate([ref["y"], more["y"]]),
                    n_frames=ref["n_frames"] + more["n_frames"], source=ref["source"] + more["source"])
     cg = None
-    if args.cg:
+    if len(args.cg) == 1 and is_simulation_folder(args.cg[0]):
+        if args.cg_top:
+            raise InputError(f"{args.cg[0]} is a simulation folder (it has its topology.pdb); drop --cg-top")
+        cg = simulation_angles(args.cg[0], args.temperature, cvs=args.cv, residue=args.residue,
+                               replicas=args.replicas)
+    elif args.cg:
+        if args.replicas is not None:
+            raise InputError("--replicas applies to a simulation folder given as CG")
         cg = load_angles(args.cg[0], args.cg[1:], topology=args.cg_top, cvs=args.cv, residue=args.residue)
     for name, side in ((args.reference, ref), (" ".join(args.cg), cg)):
         if side is not None and side["n_frames"] < 2:

@@ -181,19 +181,21 @@ def _bad_value(text: str, col: str, where: str, who: str, to_angstrom: float = 1
 def _declared_atoms(path: Path) -> None:
     """Refuse a GRO/XYZ file whose atom count is larger than its lines can hold (before
     MDAnalysis allocates arrays for that many atoms: a count of 10⁹ would take 12 GB)."""
-    with _open_text(path) as fh:
-        lines = fh.read().splitlines()
     head = 1 if _suffix(path) == ".gro" else 0
-    if len(lines) <= head:
-        return
-    try:
-        n = int(lines[head].split()[0])
-    except (ValueError, IndexError):
-        return  # reported with its line when MDAnalysis fails
-    room = len(lines) - (3 if head else 2)
-    if n > room:
+    extra = 3 if head else 2   # GRO: title, count, box; XYZ: count, comment
+    n, count = None, 0
+    with _open_text(path) as fh:
+        for count, line in enumerate(fh, start=1):
+            if count == head + 1:
+                try:
+                    n = int(line.split()[0])
+                except (ValueError, IndexError):
+                    return  # reported with its line when MDAnalysis fails
+            elif n is not None and count >= n + extra:
+                return     # enough lines (stop reading: the file may be a long trajectory)
+    if n is not None and n > count - extra:
         raise StructureFileError(f"{path}, line {head + 1}: declares {n} atoms but the file has only "
-                                 f"{max(room, 0)} atom lines (truncated, or a wrong count)")
+                                 f"{max(count - extra, 0)} atom lines (truncated, or a wrong count)")
 
 
 def _bad_coordinates(line: str, edges: tuple, where: str, who: str, to_angstrom: float = 1.0) -> Optional[str]:

@@ -27,6 +27,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dt", type=float, default=0.002, help="time step in ps (default 0.002)")
     p.add_argument("--friction", type=float, default=1.0, help="Langevin friction in 1/ps (default 1)")
     p.add_argument("--temperature", type=float, default=300.0, help="temperature in K (default 300)")
+    p.add_argument("--temperatures", default=None,
+                   help="parallel tempering: comma-separated ladder in K, one replica each "
+                        "(sets --replicas); needs --exchange-every")
+    p.add_argument("--exchange-every", type=int, default=0,
+                   help="parallel tempering: steps between temperature-exchange attempts")
     p.add_argument("--save-every", type=int, default=1000, help="frame interval in steps (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--restart", default=None, help="state file to continue from (OUTDIR/state.npz)")
@@ -61,6 +66,20 @@ def _check_args(args) -> None:
         raise InputError(f"--seed must be >= 0, got {args.seed}")
     if args.threads is not None and args.threads < 1:
         raise InputError(f"--threads must be >= 1, got {args.threads}")
+    if args.exchange_every < 0:
+        raise InputError(f"--exchange-every must be >= 0, got {args.exchange_every}")
+    if args.temperatures is not None:
+        try:
+            ladder = [float(t) for t in args.temperatures.split(",") if t.strip()]
+        except ValueError:
+            raise InputError(f"--temperatures must be numbers separated by commas, got "
+                             f"{args.temperatures!r}") from None
+        if len(ladder) < 2 or not args.exchange_every:
+            raise InputError("--temperatures needs at least two temperatures and --exchange-every")
+        args.temperature = ladder
+        args.replicas = len(ladder)
+    elif args.exchange_every:
+        raise InputError("--exchange-every needs a ladder of --temperatures")
     if args.priors_only and args.no_priors:
         raise InputError("--priors-only and --no-priors exclude each other")
     if not Path(args.model).exists():
@@ -118,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     sim = Simulation(model, graph, priors=priors, n_replicas=args.replicas, dt=args.dt,
                      friction=args.friction, temperature=args.temperature, seed=args.seed,
                      masses=args.mass, steps_per_call=args.steps_per_call, skin=args.skin,
-                     max_separation=max_sep)
+                     max_separation=max_sep, exchange_every=args.exchange_every)
     start = 0
     if args.restart is not None:
         state = load_state(args.restart)
@@ -135,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
                "replica_steps_per_s": round(result.replica_steps_per_s, 1),
                "ns_per_day": round(result.ns_per_day, 3), "frames": result.frames,
                "neighbour_builds": result.neighbour_builds}
+    if result.exchange_acceptance:
+        summary["exchange_acceptance"] = [round(a, 3) for a in result.exchange_acceptance]
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -19,6 +19,8 @@ from a seeded NumPy generator: a run is reproducible bit for bit from its seed, 
 restart only needs the generator's state.  Each step also records, per replica, the first
 step with non-finite or absurd values (|F| > ``max_force`` or |v| Δt > ``max_displacement``)
 and, for neighbour lists with a skin, the largest displacement since the list was built.
+The thermostat scale c₂ is an input per replica and bead, so replicas may sit at different
+temperatures (parallel tempering swaps them without recompiling).
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from ..nn.geometry import gather_neighbours
 from ..readouts.forces import Forces
 from ..units import KB_KCAL_PER_MOL_K
 
-__all__ = ["ACCELERATION", "LangevinLoop", "ForceCall", "baoab_coefficients"]
+__all__ = ["ACCELERATION", "LangevinLoop", "ForceCall", "baoab_coefficients", "noise_scale"]
 
 #: (kcal/mol/Å)/amu → Å/ps²  (1 kcal/mol = 418.4 amu Å²/ps²).
 ACCELERATION = 418.4
@@ -78,6 +80,17 @@ def baoab_coefficients(dt: float, friction: float, temperature: float, masses) -
             "sigma": math.sqrt(max(0.0, 1.0 - c1 * c1)) * thermal, "thermal": thermal}
 
 
+def noise_scale(dt: float, friction: float, temperatures, masses) -> np.ndarray:
+    """c₂ = sqrt((1 − exp(−2γΔt)) k_B T_b / m_i) in Å/ps, shape (B, N, 1) float32.
+
+    ``temperatures`` (B,) K holds each replica's bath temperature (all equal without
+    parallel tempering); the result is the ``sigma`` input of :class:`LangevinLoop`.
+    """
+    t = np.atleast_1d(np.asarray(temperatures, np.float64))
+    per_bead = [baoab_coefficients(dt, friction, float(tb), masses)["sigma"] for tb in t]
+    return np.stack(per_bead)[:, :, None].astype(np.float32)
+
+
 class LangevinLoop(nn.Cell):
     """``n_steps`` BAOAB steps of all replicas in one graph.
 
@@ -87,8 +100,8 @@ class LangevinLoop(nn.Cell):
         ``potential(positions, types, atom_mask, neighbours, neighbour_mask, rel_neighbours,
         rel_codes, rel_mask) -> (B,)`` kcal/mol, e.g. :class:`~cgmolct.simulate.CGPotential`.
     masses : (N,) array, amu
-    dt, friction, temperature : float
-        ps, 1/ps, K.
+    dt, friction : float
+        ps, 1/ps (the temperature enters through the ``sigma`` input).
     cutoff : float, optional
         Å; when given, neighbour entries farther than this are masked at every step (the list
         may hold pairs up to cutoff + skin).
@@ -104,6 +117,7 @@ class LangevinLoop(nn.Cell):
     positions, velocities, forces : (B, N, 3) float32 (Å, Å/ps, kcal/mol/Å)
     energy : (B,) float32 kcal/mol (returned as is when ``n_steps`` is 0)
     noise : (S, B, N, 3) float32 standard normal numbers, S >= n_steps
+    sigma : (B, N, 1) float32 Å/ps, c₂ of each replica and bead (:func:`noise_scale`)
     n_steps : int32 scalar tensor
     build_positions : (B, N, 3) float32 Å, positions at the last neighbour-list build
     types, atom_mask, neighbours, neighbour_mask, rel_neighbours, rel_codes, rel_mask
@@ -123,14 +137,13 @@ class LangevinLoop(nn.Cell):
         ``track_displacement``).
     """
 
-    def __init__(self, potential: nn.Cell, masses, dt: float, friction: float,
-                 temperature: float, *, cutoff=None, track_displacement: bool = False,
+    def __init__(self, potential: nn.Cell, masses, dt: float, friction: float, *,
+                 cutoff=None, track_displacement: bool = False,
                  max_force: float = 1.0e4, max_displacement: float = 1.0):
         super().__init__()
-        c = baoab_coefficients(dt, friction, temperature, masses)
+        c = baoab_coefficients(dt, friction, 300.0, masses)
         self.forces = Forces(potential)
         self.half_kick = Tensor(c["half_kick"].reshape(1, -1, 1).astype(np.float32))
-        self.sigma = Tensor(c["sigma"].reshape(1, -1, 1).astype(np.float32))
         self.c1 = float(c["c1"])
         self.half_dt = 0.5 * float(dt)
         self.refine = cutoff is not None
@@ -144,8 +157,8 @@ class LangevinLoop(nn.Cell):
         d = gather_neighbours(x, neighbours) - x[:, :, None, :]
         return ops.logical_and(neighbour_mask, (d * d).sum(-1) <= self.cutoff2)
 
-    def construct(self, positions, velocities, forces, energy, noise, n_steps, build_positions,
-                  types, atom_mask, neighbours, neighbour_mask, rel_neighbours, rel_codes,
+    def construct(self, positions, velocities, forces, energy, noise, sigma, n_steps,
+                  build_positions, types, atom_mask, neighbours, neighbour_mask, rel_neighbours, rel_codes,
                   rel_mask):
         x, v, f, e = positions, velocities, forces, energy
         b = x.shape[0]
@@ -156,7 +169,7 @@ class LangevinLoop(nn.Cell):
         while i < n_steps:
             v = v + self.half_kick * f
             x = x + self.half_dt * v
-            v = self.c1 * v + self.sigma * noise[i]
+            v = self.c1 * v + sigma * noise[i]
             x = x + self.half_dt * v
             mask = neighbour_mask
             if self.refine:

@@ -22,7 +22,7 @@ import numpy as np
 from ..data.neighbours import DENSE_LIMIT
 from ..errors import InputError, SimulationError
 from ..units import KB_KCAL_PER_MOL_K, UNITS
-from .integrator import ACCELERATION, baoab_coefficients
+from .integrator import ACCELERATION, baoab_coefficients, noise_scale
 from .state import SimulationState, load_state, save_state
 from .writers import (SETTINGS_FILE, STATE_FILE, TrajectoryWriter, clear_outputs,
                       truncate_outputs)
@@ -52,6 +52,9 @@ class RunResult:
         Replica neighbour-list builds (0 for all-pairs lists).
     files : list of str
         Files written (trajectories, energies, state, settings).
+    exchange_acceptance : list of float
+        Parallel tempering: accepted fraction of the exchanges tried between each pair of
+        neighbouring temperatures so far (empty without exchanges).
     """
 
     first_step: int
@@ -63,6 +66,7 @@ class RunResult:
     calls: int = 0
     neighbour_builds: int = 0
     files: List[str] = field(default_factory=list)
+    exchange_acceptance: List[float] = field(default_factory=list)
 
 
 class _BlowUp(Exception):
@@ -128,8 +132,14 @@ class Simulation:
         Time step in ps (default 0.002).
     friction : float
         Langevin friction γ in 1/ps (default 1; 0 = velocity Verlet, NVE).
-    temperature : float
-        K (default 300).
+    temperature : float or sequence of float
+        Bath temperature in K (default 300), or one per replica (a ladder for parallel
+        tempering with ``exchange_every``).
+    exchange_every : int
+        Parallel tempering: every this many steps, replicas at neighbouring temperatures try
+        to swap temperatures (Metropolis, min(1, exp((β_i − β_j)(E_i − E_j))), even and odd
+        pairs in turn; velocities rescaled by sqrt(T_new / T_old)); 0 (default) never.
+        Needs one distinct temperature per replica.
     seed : int
         Seed of the NumPy generator that draws the initial velocities (Maxwell–Boltzmann)
         and every Gaussian number of the thermostat.
@@ -162,7 +172,7 @@ class Simulation:
                  masses=None, start_frames: Optional[Sequence[int]] = None,
                  steps_per_call: int = 50, skin: float = 2.0, dense_limit: int = DENSE_LIMIT,
                  max_separation: int = 3, max_force: float = 1.0e4,
-                 max_displacement: float = 1.0):
+                 max_displacement: float = 1.0, exchange_every: int = 0):
         from topologies.graph import CGGraph
 
         from .integrator import ForceCall, LangevinLoop
@@ -172,7 +182,8 @@ class Simulation:
         if not isinstance(graph, CGGraph):
             raise InputError(f"Simulation needs a topologies.CGGraph, got {type(graph).__name__}")
         for name, value, low in (("n_replicas", n_replicas, 1), ("steps_per_call", steps_per_call, 1),
-                                 ("seed", seed, 0), ("max_separation", max_separation, 0)):
+                                 ("seed", seed, 0), ("max_separation", max_separation, 0),
+                                 ("exchange_every", exchange_every, 0)):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
                 raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
         for name, value in (("max_force", max_force), ("max_displacement", max_displacement)):
@@ -180,10 +191,19 @@ class Simulation:
                 raise InputError(f"{name} must be a positive number, got {value!r}")
         self.graph = graph
         self.n_replicas, self.n_beads = int(n_replicas), int(graph.n_beads)
-        self.dt, self.friction, self.temperature = float(dt), float(friction), float(temperature)
+        self.dt, self.friction = float(dt), float(friction)
         self.seed, self.steps_per_call = int(seed), int(steps_per_call)
         self.masses = self._masses(masses)
-        self.coefficients = baoab_coefficients(dt, friction, temperature, self.masses)
+        self.temperatures = self._temperatures(temperature)     # bath K of each replica
+        self.ladder = np.sort(self.temperatures)
+        self.exchange_every = int(exchange_every)
+        if self.exchange_every and (self.n_replicas < 2 or len(np.unique(self.ladder)) != self.n_replicas):
+            raise InputError("parallel tempering (exchange_every > 0) needs one distinct temperature "
+                             f"per replica; got {self.temperatures.tolist()}")
+        for t in self.ladder:                                    # checks dt, friction, T
+            baoab_coefficients(dt, friction, float(t), self.masses)
+        self.exchange_attempts = np.zeros(max(self.n_replicas - 1, 0), np.int64)
+        self.exchange_accepted = np.zeros(max(self.n_replicas - 1, 0), np.int64)
         self.start_frames = self._start_frames(start_frames)
         if isinstance(model, CGPotential):
             if priors is not None:
@@ -195,14 +215,15 @@ class Simulation:
         self.neighbours = ReplicaNeighbours(self.n_replicas, self.n_beads, cutoff, skin=skin,
                                             dense_limit=dense_limit)
         self._inputs = self._model_inputs(int(max_separation))
-        self.loop = LangevinLoop(self.potential, self.masses, dt, friction, temperature,
-                                 cutoff=cutoff, track_displacement=not self.neighbours.dense,
+        self.loop = LangevinLoop(self.potential, self.masses, dt, friction, cutoff=cutoff, track_displacement=not self.neighbours.dense,
                                  max_force=max_force, max_displacement=max_displacement)
         self.force_call = ForceCall(self.potential, cutoff=cutoff)
         self._loop_fn = _compiled(self.loop)
         self._force_fn = _compiled(self.force_call)
         self.settings = {"dt_ps": self.dt, "friction_per_ps": self.friction,
-                         "temperature_K": self.temperature, "seed": self.seed,
+                         "temperature_K": (float(self.ladder[0]) if np.all(self.ladder == self.ladder[0])
+                                           else [float(t) for t in self.temperatures]),
+                         "exchange_every": self.exchange_every, "seed": self.seed,
                          "n_replicas": self.n_replicas, "n_beads": self.n_beads,
                          "steps_per_call": self.steps_per_call, "skin_A": float(skin),
                          "neighbours": "all pairs" if self.neighbours.dense else "list with skin",
@@ -237,6 +258,17 @@ class Simulation:
                              f"{self.graph.residue_ids[i]}) has mass {m[i]} amu; every bead needs "
                              "a positive mass (pass masses=...)")
         return m
+
+    def _temperatures(self, temperature) -> np.ndarray:
+        t = np.asarray(temperature, np.float64)
+        if t.ndim == 0:
+            t = np.full(self.n_replicas, float(t))
+        if t.shape != (self.n_replicas,):
+            raise InputError(f"temperature must be one number or one per replica ({self.n_replicas}); "
+                             f"got {t.size} values")
+        if not np.all(np.isfinite(t)) or np.any(t <= 0):
+            raise InputError(f"temperatures must be positive numbers of K, got {t.tolist()}")
+        return t
 
     def _start_frames(self, start_frames) -> np.ndarray:
         nf = self.graph.n_frames
@@ -292,8 +324,10 @@ class Simulation:
         x = np.asarray(self.graph.positions[self.start_frames], np.float32)
         if not np.all(np.isfinite(x)):
             raise InputError("the start frames of the graph hold non-finite positions")
+        thermal = np.sqrt(KB_KCAL_PER_MOL_K * self.temperatures[:, None] * ACCELERATION
+                          / self.masses[None, :])
         v = (self._rng.standard_normal((self.n_replicas, self.n_beads, 3))
-             * self.coefficients["thermal"][None, :, None]).astype(np.float32)
+             * thermal[:, :, None]).astype(np.float32)
         self.neighbours.build(x)
         self.step = 0
         self._set_state(x, v, None, None)
@@ -303,6 +337,7 @@ class Simulation:
 
         self._rest = self._tensors()
         self._build = Tensor(self.neighbours.build_positions)
+        self._sigma = Tensor(noise_scale(self.dt, self.friction, self.temperatures, self.masses))
         self._x, self._v = Tensor(np.asarray(x, np.float32)), Tensor(np.asarray(v, np.float32))
         if f is None:
             e, f = self._force_fn(self._x, *self._rest)
@@ -319,7 +354,10 @@ class Simulation:
     # ------------------------------------------------------------------ state
     def get_state(self) -> SimulationState:
         """The current state (copied to the host)."""
-        meta = dict(self.settings, part=self.part, frames_in_part=self.frames_in_part)
+        meta = dict(self.settings, part=self.part, frames_in_part=self.frames_in_part,
+                    bath_temperatures=[float(t) for t in self.temperatures],
+                    exchange_attempts=self.exchange_attempts.tolist(),
+                    exchange_accepted=self.exchange_accepted.tolist())
         return SimulationState(positions=self._x.asnumpy(), velocities=self._v.asnumpy(),
                                forces=self._f.asnumpy(), potential=self._e.asnumpy(),
                                step=self.step, rng_state=self._rng.bit_generator.state,
@@ -347,6 +385,15 @@ class Simulation:
         self.part = int(state.meta.get("part", -1))
         self.frames_in_part = int(state.meta.get("frames_in_part", 0))
         self._restored = True
+        baths = state.meta.get("bath_temperatures")
+        if baths is not None and self.exchange_every:
+            baths = np.asarray(baths, np.float64)
+            if baths.shape != self.temperatures.shape or not np.allclose(np.sort(baths), self.ladder):
+                raise InputError(f"restart state has the temperature ladder {sorted(baths.tolist())}; "
+                                 f"this simulation has {self.ladder.tolist()}")
+            self.temperatures = baths
+            self.exchange_attempts = np.asarray(state.meta.get("exchange_attempts"), np.int64)
+            self.exchange_accepted = np.asarray(state.meta.get("exchange_accepted"), np.int64)
         self._set_state(state.positions, state.velocities, state.forces, state.potential)
 
     def save_state(self, path) -> None:
@@ -379,8 +426,8 @@ class Simulation:
 
         self.shapes.add(tuple(self.neighbours.indices.shape))
         self.calls += 1
-        return self._loop_fn(self._x, self._v, self._f, self._e, noise, Tensor(n, ms.int32),
-                             self._build, *self._rest)
+        return self._loop_fn(self._x, self._v, self._f, self._e, noise, self._sigma,
+                             Tensor(n, ms.int32), self._build, *self._rest)
 
     def _call(self, n: int) -> None:
         """Advance every replica by n <= steps_per_call steps (one compiled call)."""
@@ -412,6 +459,57 @@ class Simulation:
                 self.neighbours.build(self._x.asnumpy(), due)
                 self._rest, self._build = self._tensors(), self._tensor(self.neighbours.build_positions)
 
+    def _exchange(self) -> None:
+        """One round of temperature swaps between neighbours on the ladder (even/odd pairs)."""
+        from mindspore import Tensor
+
+        order = np.argsort(self.temperatures, kind="stable")     # replica at each ladder rung
+        parity = (self.step // self.exchange_every) % 2
+        rungs = np.arange(parity, self.n_replicas - 1, 2)
+        u = self._rng.random(len(rungs))
+        if not len(rungs):
+            return
+        energy = self._e.asnumpy().astype(np.float64)
+        beta = 1.0 / (KB_KCAL_PER_MOL_K * self.temperatures)
+        swapped = False
+        old = self.temperatures.copy()
+        for k, uk in zip(rungs, u):
+            i, j = order[k], order[k + 1]
+            self.exchange_attempts[k] += 1
+            log_p = (beta[i] - beta[j]) * (energy[i] - energy[j])
+            if log_p >= 0 or uk < math.exp(log_p):
+                self.exchange_accepted[k] += 1
+                self.temperatures[i], self.temperatures[j] = old[j], old[i]
+                swapped = True
+        if swapped:
+            scale = np.sqrt(self.temperatures / old).astype(np.float32)
+            self._v = Tensor(self._v.asnumpy() * scale[:, None, None])
+            self._sigma = Tensor(noise_scale(self.dt, self.friction, self.temperatures, self.masses))
+
+    def _next_stop(self, end: int, *intervals) -> int:
+        """The next step at which the host must act (end, frames, states, exchanges)."""
+        stops = [end] + [(self.step // k + 1) * k for k in intervals if k]
+        if self.exchange_every:
+            stops.append((self.step // self.exchange_every + 1) * self.exchange_every)
+        return min(stops)
+
+    def _advance_to(self, stop: int, bar=None) -> None:
+        while self.step < stop:
+            before = self.step
+            self._call(min(self.steps_per_call, stop - self.step))
+            if bar is not None:
+                bar.update(self.step - before)
+        if self.exchange_every and self.step % self.exchange_every == 0:
+            self._exchange()
+
+    @property
+    def exchange_acceptance(self) -> List[float]:
+        """Accepted fraction of exchange attempts per ladder pair (parallel tempering)."""
+        if not self.exchange_every:
+            return []
+        return [float(a) / n if n else 0.0
+                for a, n in zip(self.exchange_accepted, self.exchange_attempts)]
+
     @staticmethod
     def _tensor(a):
         from mindspore import Tensor
@@ -438,7 +536,7 @@ class Simulation:
         end = self.step + n_steps
         try:
             while self.step < end:
-                self._call(min(self.steps_per_call, end - self.step))
+                self._advance_to(self._next_stop(end))
         except _BlowUp as err:
             raise self._blow_up_error(err, f"The state before step {self.step + 1} is kept. ") from None
 
@@ -524,19 +622,11 @@ class Simulation:
         first, end = self.step, self.step + n_steps
         bar = _Progress(n_steps, self.dt, progress)
         t0 = time.perf_counter()
-        last_good = None
         try:
             if fresh:
                 self._write_frame(writer)
             while self.step < end:
-                boundary = min(end, (self.step // save_every + 1) * save_every,
-                               (self.step // state_every + 1) * state_every)
-                last_good = None
-                while self.step < boundary:
-                    n = min(self.steps_per_call, boundary - self.step)
-                    before = self.step
-                    self._call(n)
-                    bar.update(self.step - before)
+                self._advance_to(self._next_stop(end, save_every, state_every), bar)
                 if self.step % save_every == 0:
                     self._write_frame(writer)
                 if self.step % state_every == 0 or self.step == end:
@@ -561,7 +651,7 @@ class Simulation:
     def _write_frame(self, writer: TrajectoryWriter) -> None:
         x, v, e = self._x.asnumpy(), self._v.asnumpy(), self._e.asnumpy()
         ke, temp = self.kinetic(v)
-        writer.write(self.step, self.step * self.dt, x, e, ke, temp)
+        writer.write(self.step, self.step * self.dt, x, e, ke, temp, self.temperatures)
         self.frames_in_part = writer.frames
 
     def _write_settings(self, folder: Path, n_steps: int, save_every: int) -> None:
@@ -592,4 +682,5 @@ class Simulation:
         ns_day = steps * self.dt * 1e-3 / wall * 86400.0 if wall > 0 else 0.0
         return RunResult(first_step=first, last_step=self.step, wall_s=wall,
                          replica_steps_per_s=rate, ns_per_day=ns_day, frames=frames,
-                         calls=self.calls, neighbour_builds=self.neighbours.n_builds, files=files)
+                         calls=self.calls, neighbour_builds=self.neighbours.n_builds, files=files,
+                         exchange_acceptance=self.exchange_acceptance)

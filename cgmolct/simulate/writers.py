@@ -6,7 +6,9 @@ Layout of an output folder::
     replica_000_part000.dcd       frames of replica 0 written by the first run piece
     replica_000_part001.dcd       ... by the piece restarted from state.npz, and so on
     energies.csv                  step, time_ps, replica, potential, kinetic (kcal/mol),
-                                  temperature (K): one row per replica per saved frame
+                                  kinetic temperature and bath temperature (K): one row per
+                                  replica per saved frame (the bath changes with parallel
+                                  tempering; select a temperature's frames by it)
     state.npz                     restart state (:mod:`cgmolct.simulate.state`)
     simulation.json               settings, units and the list of pieces
 
@@ -35,7 +37,7 @@ ENERGIES_FILE = "energies.csv"
 STATE_FILE = "state.npz"
 SETTINGS_FILE = "simulation.json"
 ENERGY_COLUMNS = ("step", "time_ps", "replica", "potential_kcal_mol", "kinetic_kcal_mol",
-                  "temperature_K")
+                  "temperature_K", "bath_K")
 
 
 def dcd_name(replica: int, part: int) -> str:
@@ -137,7 +139,7 @@ class TrajectoryWriter:
             self._csv_handle.flush()
 
     def write(self, step: int, time_ps: float, positions: np.ndarray, potential: np.ndarray,
-              kinetic: np.ndarray, temperature: np.ndarray) -> None:
+              kinetic: np.ndarray, temperature: np.ndarray, bath: np.ndarray) -> None:
         """Append one frame of every replica (positions (B, N, 3) Å) and its energies."""
         atoms = self.universe.atoms
         with warnings.catch_warnings():
@@ -147,7 +149,8 @@ class TrajectoryWriter:
                 writer.write(atoms)
         for r in range(self.n_replicas):
             self._csv.writerow((int(step), f"{time_ps:.6f}", r, f"{float(potential[r]):.6f}",
-                                f"{float(kinetic[r]):.6f}", f"{float(temperature[r]):.4f}"))
+                                f"{float(kinetic[r]):.6f}", f"{float(temperature[r]):.4f}",
+                                f"{float(bath[r]):.4f}"))
         self._csv_handle.flush()
         self.frames += 1
 

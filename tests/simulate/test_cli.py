@@ -60,6 +60,9 @@ def test_run_and_restart(files, tmp_path, capsys):
     (("--steps", "10", "--replicas", "0"), "--replicas"),
     (("--steps", "-5",), "--steps"),
     (("--steps", "10", "--restart", "nowhere.npz"), "restart state file does not exist"),
+    (("--steps", "10", "--temperatures", "300,350"), "--exchange-every"),
+    (("--steps", "10", "--temperatures", "300,x", "--exchange-every", "5"), "comma"),
+    (("--steps", "10", "--exchange-every", "5"), "ladder"),
 ])
 def test_bad_arguments_exit_2(files, tmp_path, capsys, extra, words):
     assert main(_args(files, tmp_path / "o", *extra)) == 2

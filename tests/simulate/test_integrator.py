@@ -68,3 +68,26 @@ def test_equipartition_with_friction():
     kt = KB_KCAL_PER_MOL_K * 300.0
     assert np.mean(temps) == pytest.approx(300.0, rel=0.03)
     assert np.mean(pots) == pytest.approx(1.5 * 5 * kt, rel=0.05)
+
+
+def test_parallel_tempering_samples_each_temperature():
+    """Harmonic wells on a 250–400 K ladder: swaps happen; <E_pot> at each bath = 3N/2 kT."""
+    g = chain_graph(5)
+    wells = HarmonicWells(base_positions(g), k=2.0)
+    ladder = [250.0, 300.0, 350.0, 400.0]
+    sim = Simulation(None, g, priors=wells, n_replicas=4, dt=0.002, friction=10.0,
+                     temperature=ladder, exchange_every=10, seed=2, steps_per_call=10)
+    sim.advance(400)
+    pots = {t: [] for t in ladder}
+    for _ in range(300):
+        sim.advance(10)
+        st = sim.get_state()
+        for r, t in enumerate(sim.temperatures):
+            pots[float(t)].append(st.potential[r])
+    assert sorted(sim.temperatures) == ladder                 # still a permutation of the ladder
+    acc = sim.exchange_acceptance
+    assert len(acc) == 3 and min(acc) > 0.05, acc
+    for t in ladder:
+        assert np.mean(pots[t]) == pytest.approx(1.5 * 5 * KB_KCAL_PER_MOL_K * t, rel=0.12), t
+    with pytest.raises(InputError, match="distinct temperature"):
+        Simulation(None, g, priors=wells, n_replicas=2, temperature=300.0, exchange_every=10)

@@ -40,14 +40,16 @@ def _sim(graph, **kw):
     return Simulation(None, graph, priors=wells, **options)
 
 
-def test_restart_equals_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("tempering", [False, True])
+def test_restart_equals_uninterrupted_run(tmp_path, tempering):
     g = chain_graph(5)
-    whole = _sim(g)
+    pt = dict(temperature=[280.0, 300.0, 320.0], exchange_every=10) if tempering else {}
+    whole = _sim(g, **pt)
     whole.run(120, tmp_path / "whole", save_every=30, progress=False)
 
-    first = _sim(g)
+    first = _sim(g, **pt)
     first.run(60, tmp_path / "pieces", save_every=30, progress=False)
-    second = _sim(g, seed=99)             # the seed is replaced by the saved generator state
+    second = _sim(g, seed=99, **pt)       # the seed is replaced by the saved generator state
     res = second.run(60, tmp_path / "pieces", save_every=30, progress=False,
                      restart=tmp_path / "pieces" / "state.npz")
     assert (res.first_step, res.last_step) == (60, 120)
@@ -56,6 +58,10 @@ def test_restart_equals_uninterrupted_run(tmp_path):
     for name in ("positions", "velocities", "forces", "potential"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     assert a.rng_state == b.rng_state and a.step == b.step == 120
+    np.testing.assert_array_equal(whole.temperatures, second.temperatures)
+    if tempering:
+        assert whole.exchange_attempts.sum() == 12 and whole.exchange_accepted.sum() > 0
+        np.testing.assert_array_equal(whole.exchange_accepted, second.exchange_accepted)
     for r in range(3):
         ua, ub = load_trajectory(tmp_path / "whole", r), load_trajectory(tmp_path / "pieces", r)
         assert ua.trajectory.n_frames == ub.trajectory.n_frames == 5   # steps 0, 30, ..., 120
@@ -112,9 +118,10 @@ def test_advance_blow_up_without_files():
 def test_fresh_run_refuses_existing_simulation(tmp_path):
     g = chain_graph(5)
     _sim(g).run(20, tmp_path / "o", save_every=10, progress=False)
+    again = _sim(g)
     with pytest.raises(InputError, match="holds an earlier simulation"):
-        _sim(g).run(20, tmp_path / "o", save_every=10, progress=False)
-    _sim(g).run(20, tmp_path / "o", save_every=10, progress=False, overwrite=True)
+        again.run(20, tmp_path / "o", save_every=10, progress=False)
+    again.run(20, tmp_path / "o", save_every=10, progress=False, overwrite=True)
     assert load_trajectory(tmp_path / "o", 0).trajectory.n_frames == 3
 
 
@@ -151,7 +158,7 @@ def test_outputs_after_the_saved_state_are_trimmed(tmp_path):
     w = TrajectoryWriter(tmp_path, g, 2, part=0, frame_dt=0.02, first_step=0, save_every=10)
     x = np.zeros((2, 4, 3), np.float32)
     for f in range(5):
-        w.write(10 * f, 0.02 * f, x + f, np.zeros(2), np.ones(2), np.full(2, 300.0))
+        w.write(10 * f, 0.02 * f, x + f, np.zeros(2), np.ones(2), np.full(2, 300.0), np.full(2, 300.0))
     w.close()
     truncate_outputs(tmp_path, part=0, n_frames=3, last_step=20, n_replicas=2)
     u = load_trajectory(tmp_path, 1)

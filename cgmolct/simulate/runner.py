@@ -656,7 +656,7 @@ class Simulation:
 
     def _write_settings(self, folder: Path, n_steps: int, save_every: int) -> None:
         from .._version import __version__
-        from ..train.checkpoint import atomic_write_text
+        from ..storage import atomic_write_text
 
         path = folder / SETTINGS_FILE
         record = {"format": "cgmolct-simulation", "version": 1, "cgmolct_version": __version__,

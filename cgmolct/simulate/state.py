@@ -11,12 +11,11 @@ Format ``cgmolct-simulation-state``, version 1:
 
 The forces at the current positions are stored, so a restarted run continues with exactly
 the arrays an uninterrupted run would have held: same seed, same numbers, bit for bit.
-Written through :func:`cgmolct.train.checkpoint.atomic_write_bytes` (temporary file,
+Written through :func:`cgmolct.storage.atomic_write` (temporary file,
 fsync, ``os.replace``); loading never unpickles.
 """
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -76,7 +75,7 @@ class SimulationState:
 
 def save_state(state: SimulationState, path) -> None:
     """Write ``state`` to ``path`` (``.npz``) atomically."""
-    from ..train.checkpoint import atomic_write_bytes
+    from ..storage import atomic_write
 
     record = {"format": STATE_FORMAT, "version": STATE_VERSION, "cgmolct_version": __version__,
               "units": dict(UNITS, velocity="angstrom/ps"), "step": int(state.step),
@@ -86,9 +85,7 @@ def save_state(state: SimulationState, path) -> None:
         arrays[name] = np.asarray(getattr(state, name))
     for key, value in state.neighbours.items():
         arrays[f"nl/{key}"] = np.asarray(value)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    atomic_write_bytes(Path(path), buffer.getvalue())
+    atomic_write(Path(path), lambda handle: np.savez(handle, **arrays))
 
 
 def load_state(path) -> SimulationState:

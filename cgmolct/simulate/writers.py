@@ -205,7 +205,7 @@ def truncate_outputs(folder, part: int, n_frames: int, last_step: int, n_replica
     """
     import MDAnalysis as mda
 
-    from ..train.checkpoint import atomic_write_text
+    from ..storage import atomic_write_text
 
     folder = Path(folder)
     for r in range(n_replicas):

@@ -208,6 +208,7 @@ def run(args) -> dict:
     lab = closed_open(adk.positions)
     t0 = time.perf_counter()
     emb = MolCTEmbedder(objective="metric", dim=args.dim, epochs=args.adk_epochs, batch_size=16,
+                        mirror_augment=False,
                         n_pairs=args.adk_pairs, max_seconds=args.adk_train_seconds,
                         seed=args.seed, verbose=True, learning_rate=args.learning_rate,
                         **_size(args)).fit(adk)
@@ -282,14 +283,14 @@ def main(argv=None) -> int:
     p.add_argument("--model-dim", type=int, default=16, help="MolCT feature size")
     p.add_argument("--n-heads", type=int, default=2)
     p.add_argument("--n-interactions", type=int, default=1)
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--learning-rate", type=float, default=3e-3)
     p.add_argument("--n-pairs", type=int, default=20000)
-    p.add_argument("--train-seconds", type=float, default=240.0, help="budget per Ala2 objective")
-    p.add_argument("--adk-epochs", type=int, default=3)
-    p.add_argument("--adk-pairs", type=int, default=1000)
-    p.add_argument("--adk-train-seconds", type=float, default=180.0)
+    p.add_argument("--train-seconds", type=float, default=300.0, help="budget per Ala2 objective")
+    p.add_argument("--adk-epochs", type=int, default=50)
+    p.add_argument("--adk-pairs", type=int, default=2000)
+    p.add_argument("--adk-train-seconds", type=float, default=300.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--output", default=str(HERE))
     args = p.parse_args(argv)

@@ -1,8 +1,8 @@
-"""A compiled training loop for the embedding objectives (until the shared trainer takes them).
+"""A short training loop for the embedding objectives around the library's one compiled step.
 
-One optimisation step = ``nn.TrainOneStepCell(objective, Adam)`` compiled with ``ms.jit``;
-batches always have ``batch_size`` rows (a last partial batch is filled with random pairs),
-so the step compiles once.
+Each optimisation step is :class:`cgmolct.train.step.TrainStep` (objective, gradients, NaN
+guard, clipping, Adam update in one graph); batches always have ``batch_size`` rows (a last
+partial batch is filled with random pairs), so the step compiles once.
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def to_tensors(batch: Dict[str, np.ndarray], names) -> tuple:
 def train_objective(objective, data, *, epochs: int = 10, batch_size: int = 256,
                     learning_rate: float = 1e-3, seed: int = 0,
                     max_seconds: Optional[float] = None, max_steps: Optional[int] = None,
-                    log: Optional[Callable[[str], None]] = None) -> Dict[str, List[float]]:
+                    clip: float = 10.0, log: Optional[Callable[[str], None]] = None) -> Dict[str, List[float]]:
     """Minimise ``objective`` (a Cell with ``INPUTS``) over ``data`` (``batch(indices)``).
 
     Parameters
@@ -53,24 +53,28 @@ def train_objective(objective, data, *, epochs: int = 10, batch_size: int = 256,
         Wall-clock budget; training stops after the step that exceeds it.
     max_steps : int, optional
         Step budget.
+    clip : float
+        Gradient clipping by global norm (≤ 0: none).
     log : callable, optional
         Called with one line per epoch.
 
     Returns
     -------
     dict
-        ``loss`` (mean per epoch), ``steps``, ``seconds``.
+        ``loss`` (mean per epoch), ``steps``, ``skipped_steps`` (non-finite, not applied),
+        ``seconds``.
     """
     import mindspore as ms
-    from mindspore import nn
+
+    from ..train.step import TrainStep, build_optimizer
 
     n = len(data)
     bs = int(min(batch_size, n))
-    optimizer = nn.Adam(objective.trainable_params(), learning_rate=float(learning_rate))
-    step = nn.TrainOneStepCell(objective, optimizer)
-    if ms.get_context("mode") == ms.PYNATIVE_MODE:
-        step.construct = ms.jit(step.construct)
+    optimizer = build_optimizer("adam", objective.trainable_params(), float(learning_rate))
+    step = TrainStep(objective, optimizer, clip=clip)
+    lr = ms.Tensor(np.float32(learning_rate))
     step.set_train(True)
+    skipped = 0
     rng = np.random.default_rng(seed)
     history: List[float] = []
     steps, t0 = 0, time.perf_counter()
@@ -83,18 +87,22 @@ def train_objective(objective, data, *, epochs: int = 10, batch_size: int = 256,
                 idx = order[start:start + bs]
                 if len(idx) < bs:
                     idx = np.concatenate([idx, rng.integers(0, n, bs - len(idx))])
-                loss = float(step(*to_tensors(data.batch(idx), objective.INPUTS)).asnumpy())
-                if not np.isfinite(loss):
-                    raise TrainingError(f"non-finite loss at step {steps} (epoch {epoch}); "
-                                        "lower the learning rate")
-                losses.append(loss)
+                loss, _ = step(lr, *to_tensors(data.batch(idx), objective.INPUTS))
+                loss = float(loss.asnumpy())
+                if not np.isfinite(loss):  # the step skipped its update (NaN guard)
+                    skipped += 1
+                    if skipped > max(10, steps // 10):
+                        raise TrainingError(f"{skipped} steps with a non-finite loss or gradient "
+                                            f"(step {steps}, epoch {epoch}); lower the learning rate")
+                else:
+                    losses.append(loss)
                 steps += 1
                 elapsed = time.perf_counter() - t0
                 if (max_seconds is not None and elapsed > max_seconds) or \
                         (max_steps is not None and steps >= max_steps):
                     stop = True
                     break
-            history.append(float(np.mean(losses)))
+            history.append(float(np.mean(losses)) if losses else float("nan"))
             if log is not None:
                 log(f"epoch {epoch + 1}: loss {history[-1]:.4f} ({steps} steps, "
                     f"{time.perf_counter() - t0:.1f} s)")
@@ -102,4 +110,5 @@ def train_objective(objective, data, *, epochs: int = 10, batch_size: int = 256,
                 break
     finally:
         objective.set_train(False)
-    return {"loss": history, "steps": steps, "seconds": time.perf_counter() - t0}
+    return {"loss": history, "steps": steps, "skipped_steps": skipped,
+            "seconds": time.perf_counter() - t0}

@@ -7,7 +7,11 @@
 2. optionally, for every bonded dihedral q = (i, j, k, l) with angle φ_q, a message
    m_q = MLP([sin φ_q, cos φ_q, n_j + n_k]) is added to both central beads j and k — the
    one sign-sensitive input, which tells αR from αL;
-3. the embedding e = GraphReadout(n + m, atom_mask) (sum/mean/attention pooling + MLP);
+3. the embedding e = (GraphReadout(n + m, atom_mask) − μ) ⊙ exp(s) (sum/mean/attention
+   pooling + MLP, then a per-dimension shift μ and log-scale s, identity by default and set
+   from the training frames before training by :func:`standardise_output`: mean-pooled
+   features of different conformations differ by ~1e-3 at initialisation, too little for a
+   distance loss or a softmax head to learn from);
 4. optionally soft state assignments χ = softmax(W e + b) (VAMPnet head).
 
 Every step is invariant to rotation, translation and bead permutation (quadruples and
@@ -21,7 +25,8 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from mindspore import nn, ops
+import numpy as np
+from mindspore import Parameter, Tensor, nn, ops
 
 from ..data import keys
 from ..errors import ModelError
@@ -30,7 +35,7 @@ from ..models.registry import register
 from ..nn.mlp import MLP
 from ..readouts.graph import GraphReadout
 
-__all__ = ["EmbeddingModel", "DihedralMessages", "DIHEDRALS", "DIHEDRAL_MASK", "EMBED_INPUTS",
+__all__ = ["EmbeddingModel", "DihedralMessages", "standardise_output", "DIHEDRALS", "DIHEDRAL_MASK", "EMBED_INPUTS",
            "dihedral_sin_cos"]
 
 #: (B, Q, 4) int32 bonded dihedral quadruples (padding: zeros, masked).
@@ -129,6 +134,9 @@ class EmbeddingModel(nn.Cell):
         self.n_states = int(n_states)
         self.use_dihedrals = bool(use_dihedrals)
         self.dim = readout.dim_out
+        self.output_shift = Parameter(Tensor(np.zeros(self.dim, np.float32)), name="output_shift")
+        self.output_log_scale = Parameter(Tensor(np.zeros(self.dim, np.float32)),
+                                          name="output_log_scale")
         if self.use_dihedrals:
             self.dihedral_messages = DihedralMessages(representation.dim)
         if self.n_states:
@@ -164,14 +172,51 @@ class EmbeddingModel(nn.Cell):
                   rel_neighbours, rel_codes, rel_mask, dihedrals, dihedral_mask):
         h = self.node_features(types, positions, atom_mask, neighbours, neighbour_mask,
                                rel_neighbours, rel_codes, rel_mask, dihedrals, dihedral_mask)
-        e = self.readout(h, atom_mask)
+        e = (self.readout(h, atom_mask) - self.output_shift) * ops.exp(self.output_log_scale)
         if self.n_states:
             return e, self.softmax(self.head(e))
         return e
 
 
-def _tensor(a, name):
-    import numpy as np
-    from mindspore import Tensor
+def standardise_output(model: EmbeddingModel, batches, target_distance: Optional[float] = None) -> None:
+    """Set the output shift and log-scale so that the embedding of the given frames is
+    centred with unit standard deviation per dimension (times one factor making the mean
+    pair distance equal ``target_distance`` in Å, when given).
 
+    Parameters
+    ----------
+    model : EmbeddingModel
+    batches : iterable of batch dicts (keys :data:`EMBED_INPUTS` and ``sample_mask``)
+    target_distance : float, optional
+        Mean structural distance of random pairs (metric objective).
+    """
+    model.output_shift.set_data(Tensor(np.zeros(model.dim, np.float32)))
+    model.output_log_scale.set_data(Tensor(np.zeros(model.dim, np.float32)))
+    was = model.training
+    model.set_train(False)
+    rows = []
+    try:
+        for batch in batches:
+            out = model(*[batch[k] for k in EMBED_INPUTS])
+            e = (out[0] if isinstance(out, tuple) else out).asnumpy()
+            rows.append(e[np.asarray(batch[keys.SAMPLE_MASK], bool)])
+    finally:
+        model.set_train(was)
+    e = np.concatenate(rows).astype(np.float64)
+    mu = e.mean(0)
+    sd = e.std(0)
+    sd = np.maximum(sd, 1e-6 * max(sd.max(), 1e-30))
+    log_scale = -np.log(sd)
+    if target_distance is not None and len(e) > 1:
+        z = (e - mu) / sd
+        rng = np.random.default_rng(0)
+        i, j = rng.integers(0, len(z), (2, 4 * len(z)))
+        mean_d = np.linalg.norm(z[i] - z[j], axis=1).mean()
+        if mean_d > 0:
+            log_scale += np.log(float(target_distance) / mean_d)
+    model.output_shift.set_data(Tensor(mu.astype(np.float32)))
+    model.output_log_scale.set_data(Tensor(log_scale.astype(np.float32)))
+
+
+def _tensor(a, name):
     return Tensor(np.ascontiguousarray(np.asarray(a).astype(np.int32 if name == DIHEDRALS else np.bool_)))

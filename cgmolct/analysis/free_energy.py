@@ -114,7 +114,8 @@ class FreeEnergy(AnalysisBase):
                 "reference": pops(r.reference), "cg": pops(r.cg),
                 "basins": {"beta_C7eq": "phi < 0 and (psi > 100 or psi < -150)",
                            "alphaR": "phi < 0 otherwise", "alphaL": "phi >= 0"},
-                "bootstrap": r.reference["basins"]["method"]}
+                "bootstrap": {"reference": r.reference["basins"]["method"],
+                              "cg": None if r.cg is None else r.cg["basins"]["method"]}}
 
     def title(self) -> str:
         """One-line summary for plot titles."""

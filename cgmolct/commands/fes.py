@@ -93,7 +93,9 @@ def _format(summary) -> str:
     if summary["max_population_difference_percent"] is not None:
         lines.append(f"largest basin population difference: {summary['max_population_difference_percent']:.1f} "
                      "percentage points")
-    lines.append(f"errors: {summary['bootstrap']}")
+    for side, method in summary["bootstrap"].items():
+        if method:
+            lines.append(f"errors ({side}): {method}")
     return "\n".join(lines)
 
 

@@ -573,7 +573,7 @@ def _open(path: Path, trajs: List[Path], topology_format: Optional[str], caught)
                     if "codec can't decode" not in str(exc) or _suffix(path) not in TEXT_FORMATS:
                         raise
                     u = mda.Universe(_utf8_stream(path), *args[1:], **kwargs)
-                    extra.append(f"{path.name}: bytes that are not ASCII text (e.g. accented names "
+                    extra.append(f"{path.name}: bytes that are not UTF-8 text (e.g. accented names "
                                  "in REMARK lines) were replaced by '?' while reading")
         except StructureFileError as exc:
             error = exc

@@ -3,7 +3,8 @@
 :func:`mutants` yields ``(name, description, bytes)`` for mutated copies of small PDB/GRO
 files of MDAnalysisTests (and the Martini fixture): line deletions, column garbage, CR
 endings, ENDMDL/END/MODEL records out of place, huge or non-finite numbers, truncation,
-duplicated and swapped lines, stray bytes.  Deterministic for a given seed.
+duplicated, repeated and swapped lines, stray bytes, shifted columns, changed record names,
+lines cut at a column.  Deterministic for a given seed.
 """
 from __future__ import annotations
 
@@ -37,8 +38,23 @@ def _mutate(rng: random.Random, name: str, data: bytes) -> Tuple[str, bytes]:
     gro = name.endswith(".gro")
     lines = data.split(b"\n")
     kind = rng.choice(["delete", "garbage", "cr", "endmdl", "huge", "truncate", "duplicate", "swap",
-                       "blank", "byte", "count", "model"])
+                       "blank", "byte", "count", "model", "shift", "record", "columns", "block"])
     k = rng.randrange(len(lines))
+    if kind == "shift":  # a character inserted: every later column of the line moves
+        a = rng.randrange(max(len(lines[k]), 1))
+        lines[k] = lines[k][:a] + rng.choice([b" ", b"\t", b"0", b"-"]) + lines[k][a:]
+        return f"character inserted in line {k + 1} column {a + 1}", b"\n".join(lines)
+    if kind == "record":  # a record name changed
+        new = rng.choice([b"ATOM  ", b"HETATM", b"ATOX  ", b"TER   ", b"REMARK", b"MODEL ", b"ENDMDL"])
+        lines[k] = new + lines[k][6:]
+        return f"record of line {k + 1} set to {new.strip().decode()}", b"\n".join(lines)
+    if kind == "columns":  # every line cut at one column
+        col = rng.choice([20, 27, 38, 46, 54, 66])
+        return f"every line cut at column {col}", b"\n".join(l[:col] for l in lines)
+    if kind == "block":  # a run of lines repeated
+        n = rng.randint(2, 40)
+        lines[k:k] = lines[k:k + n]
+        return f"lines {k + 1}-{k + n} repeated", b"\n".join(lines)
     if kind == "delete":
         n = rng.randint(1, 3)
         del lines[k:k + n]

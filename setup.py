@@ -24,6 +24,7 @@ EXTRAS = {
     "md": ["openmm>=8.0"],
     "test": ["pytest>=7.4", "MDAnalysisTests>=2.7", "hypothesis>=6.80"],
     "bench": ["MDAnalysisTests>=2.7", "psutil>=5.9"],
+    "contacts": ["MDAnalysisTests>=2.7"],  # training / benchmark structures of cgmolct.contacts
 }
 
 setup(
@@ -36,7 +37,8 @@ setup(
     license="MIT",
     python_requires=">=3.9,<3.12",
     packages=find_packages(include=["cgmolct", "cgmolct.*", "topologies", "topologies.*"]),
-    package_data={"cgmolct.reference": ["shipped/*.pdb", "shipped/*.npz", "shipped/*.json"]},
+    package_data={"cgmolct.reference": ["shipped/*.pdb", "shipped/*.npz", "shipped/*.json"],
+                  "cgmolct.contacts": ["shipped/*.md", "shipped/model/*.json", "shipped/model/*.ckpt"]},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["cgmolct = cgmolct.cli:main"]},

@@ -15,7 +15,7 @@ import json
 import warnings
 
 CONFIG = {
-    "seed": 0, "n_valid": 10, "epochs": 30, "time_budget_s": 900.0, "batch_size": 4,
+    "engine": "step", "seed": 0, "n_valid": 10, "epochs": 30, "time_budget_s": 900.0, "batch_size": 4,
     "lr": 3e-3, "lr_final": 3e-4, "pos_weight": 1.0, "noise": 0.0,
     "model": {"dim": 48, "n_heads": 4, "n_interactions": 2, "r_cut": 8.0,
               "orientation": "frame"},

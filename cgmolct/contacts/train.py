@@ -5,16 +5,25 @@
 1. reads the 50 training structures, CA graphs + closest-heavy contacts (< 4.5 Å);
 2. splits them by protein (``n_valid`` for model selection, seeded);
 3. trains a :class:`~cgmolct.contacts.model.ContactModel` with BCE
-   (:class:`~cgmolct.contacts.objective.ContactObjective`) by a compiled step
-   (``ms.jit`` of value-and-grad + Adam), shuffling proteins each epoch;
+   (:class:`~cgmolct.contacts.objective.ContactObjective`), shuffling proteins each epoch,
+   with one of two engines:
+
+   - ``engine: trainer`` (default): the library's :class:`cgmolct.train.trainer.Trainer`
+     (compiled TrainStep, cosine schedule from ``lr`` to ``lr_final``, NaN guard,
+     ``best.npz``/``last.npz`` checkpoints with exact resume in ``<output>.training/``),
+     validated by :func:`contact_metrics_fn`;
+   - ``engine: step``: the compiled :class:`~cgmolct.contacts.objective.ContactTrainStep`
+     with an exponential decay from ``lr`` to ``lr_final`` (no checkpoints; the engine the
+     shipped model was trained with);
 4. after every epoch computes the mean average precision (|i − j| ≥ 6) of the validation
    proteins and keeps the best parameters;
 5. saves the best model with ``cgmolct.save`` (metadata: config, split, history).
 
-Configuration keys (all optional, defaults in :data:`DEFAULTS`): ``seed``, ``n_valid``,
-``epochs``, ``time_budget_s``, ``batch_size``, ``lr``, ``lr_final``, ``pos_weight``,
-``noise`` (Å, Gaussian noise on CA inputs during training), ``model`` (keywords of
-:func:`~cgmolct.contacts.model.build_contact_model`), ``output``.
+Configuration keys (all optional, defaults in :data:`DEFAULTS`): ``engine``, ``seed``,
+``n_valid``, ``epochs``, ``time_budget_s``, ``batch_size``, ``lr``, ``lr_final``,
+``pos_weight``, ``noise`` (Å, Gaussian noise on CA inputs during training; engine ``step``
+only), ``model`` (keywords of :func:`~cgmolct.contacts.model.build_contact_model`),
+``output``.
 """
 from __future__ import annotations
 
@@ -32,6 +41,7 @@ __all__ = ["DEFAULTS", "train_contact_model", "load_training_proteins", "validat
            "contact_metrics_fn"]
 
 DEFAULTS: Dict[str, Any] = {
+    "engine": "trainer",
     "seed": 0,
     "n_valid": 10,
     "epochs": 30,
@@ -107,11 +117,12 @@ def contact_metrics_fn(predict, dataset, batch_size: Optional[int] = None) -> Di
     """Validation metrics for the lead's ``Trainer(metrics_fn=...)``.
 
     ``predict`` is the compiled ContactModel (inputs ``ContactModel.INPUTS``).  Returns
-    ``{"contacts": {"mae": 1 − mean AP, "ap": mean AP}}``: the trainer monitors ``mae``
-    (lower is better), here one minus the mean average precision (|i − j| ≥ 6).
+    ``{"contacts": {"mae": 1 − mean AP, "rmse": 1 − mean AP, "ap": mean AP}}``: the trainer
+    monitors and logs ``mae``/``rmse`` (lower is better), here both one minus the mean
+    average precision (|i − j| ≥ 6).
     """
     ap = validation_ap(predict, dataset)["mean"]
-    return {"contacts": {"mae": 1.0 - ap, "ap": ap}}
+    return {"contacts": {"mae": 1.0 - ap, "rmse": 1.0 - ap, "ap": ap}}
 
 
 def _config(config: Optional[Dict[str, Any]]) -> Dict[str, Any]:
@@ -128,52 +139,28 @@ def _config(config: Optional[Dict[str, Any]]) -> Dict[str, Any]:
             raise ConfigError(f"{key} must be a positive number, got {cfg[key]!r}")
     if not isinstance(cfg["noise"], (int, float)) or cfg["noise"] < 0:
         raise ConfigError(f"noise must be >= 0 Å, got {cfg['noise']!r}")
+    if cfg["engine"] not in ("trainer", "step"):
+        raise ConfigError(f"engine must be 'trainer' or 'step', got {cfg['engine']!r}")
+    if cfg["engine"] == "trainer" and cfg["noise"] > 0:
+        raise ConfigError("noise (input augmentation) needs engine 'step'")
     return cfg
 
 
-def train_contact_model(config: Optional[Dict[str, Any]] = None, proteins=None,
-                        log=print):
-    """Train, select on validation AP, save; returns ``(model, record)``.
+def _parameters(model) -> Dict[str, np.ndarray]:
+    """Copies of the parameters by attribute path (stable however the model is wrapped)."""
+    return {name: p.asnumpy().copy() for name, p in model.parameters_and_names()}
 
-    Parameters
-    ----------
-    config : dict, optional
-        See the module docstring.
-    proteins : dict, optional
-        ``load_training_proteins()`` output (read when None).
-    log : callable
-        Progress printer (one line per epoch).
 
-    Returns
-    -------
-    (ContactModel, dict)
-        The best model (also saved under ``output``) and the training record.
-    """
+def _fit_step(cfg, model, objective, ds, valid, log):
+    """Engine ``step``: ContactTrainStep, exponential LR decay, best epoch by validation AP."""
     import mindspore as ms
 
     from ..data import keys as K
-    from ..io.checkpoint import save_model
-    from .data import BATCH_KEYS, ContactDataset
-    from .model import build_contact_model
-    from .objective import ContactObjective, ContactTrainStep
+    from .data import BATCH_KEYS
+    from .objective import ContactTrainStep
     from .predict import _forward
-    from .sources import split_proteins
 
-    cfg = _config(config)
-    ms.set_seed(int(cfg["seed"]))
     rng = np.random.default_rng(int(cfg["seed"]))
-    proteins = load_training_proteins() if proteins is None else proteins
-    train_names, valid_names = split_proteins(sorted(proteins), cfg["n_valid"], cfg["seed"])
-    model = build_contact_model(**cfg["model"])
-    ds = ContactDataset([proteins[n][0] for n in train_names], [proteins[n][1] for n in train_names],
-                        names=train_names, cutoff=model.representation.r_cut,
-                        r_pair=model.r_pair, min_separation=model.min_separation,
-                        batch_size=cfg["batch_size"])
-    valid = ContactDataset([proteins[n][0] for n in valid_names],
-                           [proteins[n][1] for n in valid_names], names=valid_names,
-                           cutoff=model.representation.r_cut, r_pair=model.r_pair,
-                           min_separation=model.min_separation, batch_size=cfg["batch_size"])
-    objective = ContactObjective(model, cfg["pos_weight"])
     optimizer = ms.nn.Adam(model.trainable_params(), learning_rate=ms.Parameter(
         ms.Tensor(np.float32(cfg["lr"])), name="contact_lr"))
     step = ContactTrainStep(objective, optimizer, clip=10.0)
@@ -206,16 +193,96 @@ def train_contact_model(config: Optional[Dict[str, Any]] = None, proteins=None,
         history.append(rec)
         log(json.dumps(rec))
         if ap["mean"] > best[0]:
-            best = (ap["mean"], {p.name: p.asnumpy().copy() for p in model.get_parameters()},
-                    epoch + 1)
+            best = (ap["mean"], _parameters(model), epoch + 1)
         if time.time() - start > cfg["time_budget_s"]:
             log(f"time budget {cfg['time_budget_s']} s reached after epoch {epoch + 1}")
             break
-    for p in model.get_parameters():
-        p.set_data(ms.Tensor(best[1][p.name]))
+    return best[1], best[2], best[0], history
+
+
+def _fit_trainer(cfg, model, objective, ds, valid, log):
+    """Engine ``trainer``: the library Trainer; the best epoch's parameters by validation AP."""
+    from ..io.checkpoint import load_model, save_model
+    from ..train.trainer import Trainer, TrainOptions
+
+    run_dir = Path(str(cfg["output"]) + ".training")
+
+    def export(m, folder):
+        os.rmdir(folder)  # the trainer hands an empty temporary folder; save_model makes it
+        save_model(m, folder, metadata={"task": "contacts"})
+
+    options = TrainOptions(batch_size=cfg["batch_size"], max_epochs=cfg["epochs"],
+                           max_time_s=float(cfg["time_budget_s"]), seed=int(cfg["seed"]),
+                           optimizer="adam", lr=float(cfg["lr"]), schedule="cosine",
+                           lr_min=float(cfg["lr_final"]), clip_grad=10.0, monitor="contacts",
+                           progress=False)
+    trainer = Trainer(model, objective, model, "contacts", ds, valid, run_dir, options,
+                      export=export, metrics_fn=contact_metrics_fn,
+                      meta={"contacts_config": cfg})
+    summary = trainer.fit()
+    history = []
+    for row in trainer.state.history:
+        rec = {"epoch": row["epoch"], "loss": row["train_loss"], "lr": row["lr"],
+               "elapsed_s": row["elapsed_s"]}
+        if "valid_contacts_mae" in row:
+            rec["valid_ap"] = 1.0 - row["valid_contacts_mae"]
+        history.append(rec)
+        log(json.dumps(rec))
+    log(json.dumps({"trainer": summary.get("status"), "steps": summary.get("steps")}))
+    params = _parameters(load_model(run_dir / "best_model"))
+    best_epoch = int(summary.get("best_epoch") or 0)
+    best_ap = 1.0 - float(summary["best_monitor"]) if summary.get("best_monitor") is not None \
+        else float("nan")
+    return params, best_epoch, best_ap, history
+
+
+def train_contact_model(config: Optional[Dict[str, Any]] = None, proteins=None,
+                        log=print):
+    """Train, select on validation AP, save; returns ``(model, record)``.
+
+    Parameters
+    ----------
+    config : dict, optional
+        See the module docstring.
+    proteins : dict, optional
+        ``load_training_proteins()`` output (read when None).
+    log : callable
+        Progress printer (one line per epoch).
+
+    Returns
+    -------
+    (ContactModel, dict)
+        The best model (also saved under ``output``) and the training record.
+    """
+    import mindspore as ms
+
+    from ..io.checkpoint import save_model
+    from .data import ContactDataset
+    from .model import build_contact_model
+    from .objective import ContactObjective
+    from .sources import split_proteins
+
+    cfg = _config(config)
+    ms.set_seed(int(cfg["seed"]))
+    proteins = load_training_proteins() if proteins is None else proteins
+    train_names, valid_names = split_proteins(sorted(proteins), cfg["n_valid"], cfg["seed"])
+    model = build_contact_model(**cfg["model"])
+    ds = ContactDataset([proteins[n][0] for n in train_names], [proteins[n][1] for n in train_names],
+                        names=train_names, cutoff=model.representation.r_cut,
+                        r_pair=model.r_pair, min_separation=model.min_separation,
+                        batch_size=cfg["batch_size"])
+    valid = ContactDataset([proteins[n][0] for n in valid_names],
+                           [proteins[n][1] for n in valid_names], names=valid_names,
+                           cutoff=model.representation.r_cut, r_pair=model.r_pair,
+                           min_separation=model.min_separation, batch_size=cfg["batch_size"])
+    objective = ContactObjective(model, cfg["pos_weight"])
+    fit = _fit_trainer if cfg["engine"] == "trainer" else _fit_step
+    best_params, best_epoch, best_ap, history = fit(cfg, model, objective, ds, valid, log)
+    for name, p in model.parameters_and_names():
+        p.set_data(ms.Tensor(best_params[name]))
     model.set_train(False)
     record = {"config": cfg, "train_proteins": train_names, "valid_proteins": valid_names,
-              "best_epoch": best[2], "best_valid_ap": best[0], "history": history,
+              "best_epoch": best_epoch, "best_valid_ap": best_ap, "history": history,
               "labels": "closest-heavy < 4.5 A", "load_average": list(os.getloadavg())}
     out = Path(cfg["output"])
     save_model(model, out, metadata={"task": "contacts", "training": record})

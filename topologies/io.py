@@ -130,7 +130,12 @@ def _pdb_models(path: Path) -> None:
             elif rec.startswith("ENDMDL"):
                 if closed_at is None:
                     closed_at = lineno
-            elif rec.startswith(("ATOM", "HETATM")):
+            elif line.lstrip().startswith(("ATOM", "HETATM")):
+                if rec not in ("ATOM  ", "HETATM"):
+                    # the topology parser takes it for an atom, the coordinate reader does not
+                    raise StructureFileError(
+                        f"{path}, line {lineno}: record name {rec!r} (columns 1-6) must be 'ATOM  ' or "
+                        "'HETATM' (left-aligned, padded with spaces)")
                 if n_records == 0 and first_end is not None:
                     raise StructureFileError(
                         f"{path}, line {first_end[0]}: {first_end[1]} record before the first atom (line "

@@ -333,3 +333,13 @@ def test_non_ascii_header_bytes_are_replaced(tmp_path, header):
     (tmp_path / "clean.pdb").write_text(atoms + "\nEND\n")
     g, clean = _build(tmp_path / "h.pdb"), _build(tmp_path / "clean.pdb")
     assert g.n_beads == clean.n_beads and np.array_equal(g.positions, clean.positions)
+
+
+@pytest.mark.parametrize("record", ["ATOM Z", " ATOM ", "ATOM10"])
+def test_malformed_atom_record_name_named(tmp_path, record):
+    lines = open(D.PDB_multiframe).read().splitlines()
+    at = [k for k, l in enumerate(lines) if l.startswith("ATOM")][500]
+    lines[at] = record + lines[at][6:]
+    (tmp_path / "r.pdb").write_text("\n".join(lines) + "\n")
+    with pytest.raises(StructureFileError, match=rf"r\.pdb, line {at + 1}: record name '{record}' \(columns 1-6\)"):
+        _build(tmp_path / "r.pdb")

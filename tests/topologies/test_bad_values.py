@@ -250,7 +250,7 @@ def test_garbled_conect_record_named(tmp_path):
 
 def test_garbled_atom_serial_named(tmp_path):
     atoms = [l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:12]
-    atoms[5] = atoms[5][:5] + "~c\t" + atoms[5][8:]
+    atoms[5] = atoms[5][:6] + "~c\t" + atoms[5][9:]
     (tmp_path / "s.pdb").write_text("\n".join(atoms) + "\n")
     with pytest.raises(StructureFileError, match=r"s\.pdb, line 6: atom serial number .* is not a number"):
         _build(tmp_path / "s.pdb")

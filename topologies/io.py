@@ -216,6 +216,23 @@ def _bad_coordinates(line: str, edges: tuple, where: str, who: str, to_angstrom:
     return None
 
 
+def _bad_serial(text: str) -> bool:
+    """True for a PDB serial field that MDAnalysis cannot read (neither decimal nor hybrid-36)."""
+    try:
+        int(text)
+        return False
+    except ValueError:
+        pass
+    from MDAnalysis.topology.PDBParser import hy36decode
+    try:
+        hy36decode(5, text)
+    except ValueError:
+        return False   # MDAnalysis numbers such atoms itself
+    except Exception:  # KeyError on characters outside the hybrid-36 alphabet
+        return True
+    return False
+
+
 def _bad_pdb_line(path: Path) -> Optional[str]:
     end_line = None
     with _open_text(path) as fh:
@@ -230,9 +247,9 @@ def _bad_pdb_line(path: Path) -> Optional[str]:
                 who = f"atom {line[12:16].strip()!r} of {line[17:20].strip()} {line[22:27].strip()}"
                 if len(line.rstrip("\n")) < 54:
                     return f"{where}: truncated ATOM record ({who}): coordinates need columns 31-54"
-                serial = line[6:11].strip()
-                if serial and not serial.lstrip("-").isalnum():  # decimal or hybrid-36
-                    return f"{where}: atom serial number {serial!r} (columns 7-11) of {who} is not a number"
+                if _bad_serial(line[6:11]):
+                    return (f"{where}: atom serial number {line[6:11].strip()!r} (columns 7-11) of {who} is "
+                            "not a number")
                 problem = _bad_coordinates(line, (30, 38, 46, 54), where, who)
                 if problem:
                     return problem

@@ -250,7 +250,7 @@ def test_garbled_conect_record_named(tmp_path):
 
 def test_garbled_atom_serial_named(tmp_path):
     atoms = [l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:12]
-    atoms[5] = atoms[5][:6] + "~c\t" + atoms[5][9:]
+    atoms[5] = atoms[5][:6] + "Ab!12" + atoms[5][11:]   # MDAnalysis: KeyError in its hybrid-36 decoder
     (tmp_path / "s.pdb").write_text("\n".join(atoms) + "\n")
     with pytest.raises(StructureFileError, match=r"s\.pdb, line 6: atom serial number .* is not a number"):
         _build(tmp_path / "s.pdb")
@@ -343,3 +343,12 @@ def test_malformed_atom_record_name_named(tmp_path, record):
     (tmp_path / "r.pdb").write_text("\n".join(lines) + "\n")
     with pytest.raises(StructureFileError, match=rf"r\.pdb, line {at + 1}: record name '{record}' \(columns 1-6\)"):
         _build(tmp_path / "r.pdb")
+
+
+@pytest.mark.parametrize("serial", ["x    ", "c\t 79", "A\t 12"])
+def test_serials_outside_hybrid36_named(tmp_path, serial):
+    atoms = [l for l in open(D.PDB_small).read().splitlines() if l.startswith("ATOM")][:12]
+    atoms[3] = atoms[3][:6] + serial + atoms[3][11:]
+    (tmp_path / "h.pdb").write_text("\n".join(atoms) + "\n")
+    with pytest.raises(StructureFileError, match=r"h\.pdb, line 4: atom serial number"):
+        _build(tmp_path / "h.pdb")

@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     from cgmolct.contacts.labels import contact_maps, separation_matrix
     from cgmolct.contacts.metrics import contact_metrics, mean_metrics
     from cgmolct.contacts.predict import predict_contacts
-    from cgmolct.contacts.sources import TEST_STRUCTURES, test_structure
+    from cgmolct.contacts.sources import TEST_STRUCTURES, load_test_structure
     from cgmolct.contacts.train import load_training_proteins
     from cgmolct.commands.contacts import _load_model
 
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
     names = list(TEST_STRUCTURES)[:2] if args.quick else list(TEST_STRUCTURES)
     per = {}
     for name in names:
-        s = test_structure(name)
+        s = load_test_structure(name)
         truth = contact_maps(s)[0]
         sep = separation_matrix(s.graph)
         scores = {"ca_distance": ca_distance_scores(s.graph),

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["mdanalysis_data", "dssp_files", "split_proteins", "TEST_STRUCTURES", "test_structure"]
+__all__ = ["mdanalysis_data", "dssp_files", "split_proteins", "TEST_STRUCTURES", "load_test_structure"]
 
 _EXCLUDED = ("1mr1D_failing", "wrong_hydrogens")
 
@@ -61,7 +61,7 @@ def split_proteins(names: Sequence[str], n_valid: int, seed: int = 0) -> Tuple[L
     return train, valid
 
 
-def test_structure(name: str):
+def load_test_structure(name: str):
     """Read one held-out protein of :data:`TEST_STRUCTURES` as a ResidueStructure."""
     from .labels import read_structure
 

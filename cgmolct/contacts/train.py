@@ -208,7 +208,9 @@ def _fit_trainer(cfg, model, objective, ds, valid, log):
     run_dir = Path(str(cfg["output"]) + ".training")
 
     def export(m, folder):
-        os.rmdir(folder)  # the trainer hands an empty temporary folder; save_model makes it
+        folder = Path(folder)
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # an empty folder handed over: save_model writes it atomically
         save_model(m, folder, metadata={"task": "contacts"})
 
     options = TrainOptions(batch_size=cfg["batch_size"], max_epochs=cfg["epochs"],

@@ -11,7 +11,7 @@ pytest.importorskip("mindspore")
 from cgmolct.contacts.baselines import ca_distance_scores  # noqa: E402
 from cgmolct.contacts.labels import contact_maps, separation_matrix  # noqa: E402
 from cgmolct.contacts.metrics import contact_metrics  # noqa: E402
-from cgmolct.contacts.sources import TEST_STRUCTURES, dssp_files, test_structure  # noqa: E402
+from cgmolct.contacts.sources import TEST_STRUCTURES, dssp_files, load_test_structure  # noqa: E402
 
 
 def test_shipped_model_card_and_split():
@@ -34,7 +34,7 @@ def test_shipped_model_beats_ca_distance_on_a_held_out_protein():
     assert "cobrotoxin" in TEST_STRUCTURES
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        s = test_structure("cobrotoxin")
+        s = load_test_structure("cobrotoxin")
     truth, sep = contact_maps(s)[0], separation_matrix(s.graph)
     model = load_shipped()
     p = predict_contacts(model, s.graph)

@@ -703,14 +703,28 @@ def _translate(exc: Exception, path: Path, trajs: List[Path],
             "before it ends; it was written for other atoms (or is truncated)")
     if trajs and _topology_opens(path, topology_format):
         return StructureFileError(f"{', '.join(map(str, trajs))}: trajectory cannot be read with "
-                                  f"topology {path.name} ({type(exc).__name__}: {msg[:200]}); is it "
+                                  f"topology {path.name}{_reader_said(msg, 200)}; is it "
                                   "truncated, of another format, or written for other atoms?")
     located = _locate(path)
     if located:
         return StructureFileError(located)
     fmt = _suffix(path)[1:].upper() or "structure"
-    return StructureFileError(f"{path}: cannot be read as a {fmt} file; it looks truncated or malformed "
-                              f"({type(exc).__name__}: {msg[:300]})")
+    return StructureFileError(f"{path}: cannot be read as a {fmt} file; it looks truncated or malformed"
+                              f"{_reader_said(msg, 300)}")
+
+
+#: Reader messages that describe Python internals rather than the file (not shown to users).
+_INTERNAL = re.compile(r"index -?\d+ is out of bounds|cannot reshape|invalid literal for|has no attribute|"
+                       r"not subscriptable|unsupported operand|NoneType|object is not|list index|"
+                       r"string index|tuple index|^\W*\w?\W*$")
+
+
+def _reader_said(msg: str, limit: int) -> str:
+    """`` (the reader said: ...)`` for a reader message that describes the file, else ``""``."""
+    msg = " ".join(str(msg).split())
+    if len(msg) < 8 or _INTERNAL.search(msg):
+        return ""
+    return f" (the reader said: {msg[:limit]})"
 
 
 def _meaningful(caught, path: Path) -> List[str]:
@@ -774,8 +788,7 @@ def read_frames(universe, atom_indices: np.ndarray, *, path_label: str = "trajec
         located = _locate(Path(source_path)) if source_path is not None else None
         if located:
             raise StructureFileError(located) from None
-        raise StructureFileError(f"{path_label}: frame {k} cannot be read "
-                                 f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+        raise StructureFileError(f"{path_label}: frame {k} cannot be read{_reader_said(str(exc), 200)}; "
                                  "the file may be truncated") from None
     finite = np.isfinite(pos)
     if not finite.all():

@@ -352,3 +352,13 @@ def test_serials_outside_hybrid36_named(tmp_path, serial):
     (tmp_path / "h.pdb").write_text("\n".join(atoms) + "\n")
     with pytest.raises(StructureFileError, match=r"h\.pdb, line 4: atom serial number"):
         _build(tmp_path / "h.pdb")
+
+
+def test_reader_messages_about_python_internals_are_not_shown():
+    from topologies.io import _reader_said
+
+    assert _reader_said("index 392 is out of bounds for axis 0 with size 392", 200) == ""
+    assert _reader_said("invalid literal for int() with base 10: ' '", 200) == ""
+    assert _reader_said("' '", 200) == ""
+    assert _reader_said("GRO unitcell has neither 3 nor 9 entries.", 200) == \
+        " (the reader said: GRO unitcell has neither 3 nor 9 entries.)"

@@ -24,6 +24,10 @@ from topologies.graph import MAX_COORDINATE
 
 from .fuzzing import mutants
 
+#: Words of Python internals that a user-facing message must not carry.
+_INTERNAL_WORDS = ("Traceback", "IndexError", "KeyError", "ValueError", "TypeError", "AttributeError",
+                   "UnicodeDecodeError", "OSError", "out of bounds", "reshape", "invalid literal", "<class")
+
 SEED = 20261202
 N_MUTANTS = 300
 
@@ -42,6 +46,9 @@ def check_one(folder: Path, name: str, data: bytes) -> str:
             return f"TopologyError message is not one line: {text!r}"
         if name not in text:
             return f"TopologyError message does not name the file: {text!r}"
+        internal = [w for w in _INTERNAL_WORDS if w in text]
+        if internal:
+            return f"TopologyError message carries internal error text {internal}: {text!r}"
         return "refused"
     except Exception as exc:  # noqa: BLE001 - this is what the test looks for
         return f"{type(exc).__name__}: {exc}"

@@ -126,7 +126,7 @@ def _pdb_without_ca(tmp_path):
 
 def test_residue_without_ca_warns_and_is_skipped(tmp_path):
     path, resid, kept = _pdb_without_ca(tmp_path)
-    with pytest.warns(TopologyWarning, match=rf"has no CA atom; residue skipped"):
+    with pytest.warns(TopologyWarning, match=r"has no CA atom; residue skipped"):
         g = T.build_graph(path, mapping="ca")
     assert resid not in g.residue_ids.tolist()
     assert any(f" {resid} " in w and "no CA" in w for w in g.provenance["warnings"])

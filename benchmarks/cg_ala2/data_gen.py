@@ -41,6 +41,7 @@ def _worker(args) -> int:
 
 
 def _index(out: Path, seeds: List[int], target_ns: float, started: float) -> Dict:
+    import topologies
     from cgmolct.reference.chunks import RunFolder
 
     entries = []
@@ -66,6 +67,10 @@ def _index(out: Path, seeds: List[int], target_ns: float, started: float) -> Dic
             graph = run.folder / "reference.npz"
             if entry["complete"] and graph.exists():
                 entry["graph"] = str(graph)
+            for name in ("allatom_partial", "backbone_partial"):
+                path = run.folder / f"{name}.npz"
+                if path.exists():  # made by --assemble-partial: the chunks complete at that time
+                    entry[name] = {"path": str(path), "n_frames": topologies.CGGraph.load(path, mmap=True).n_frames}
             total_ns += ns
         entries.append(entry)
     elapsed = time.time() - started
@@ -78,6 +83,19 @@ def _index(out: Path, seeds: List[int], target_ns: float, started: float) -> Dic
             "updated_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "wall_s_this_session": round(elapsed, 1), "loadavg": list(os.getloadavg()),
             "cpu_count": os.cpu_count()}
+
+
+def _assemble_partial(out: Path, seeds: List[int]) -> None:
+    """All-atom and backbone graphs of the complete chunks of each seed (runs may go on later)."""
+    from cgmolct.reference import assemble_graph, map_reference
+    from cgmolct.reference.chunks import RunFolder
+
+    for seed in seeds:
+        run = RunFolder(out / f"seed_{seed}")
+        if not run.settings_file.exists() or run.read_progress()["n_chunks"] == 0:
+            continue
+        graph = assemble_graph(run.folder, output=run.folder / "allatom_partial.npz")
+        map_reference(graph, "backbone", output=run.folder / "backbone_partial.npz")
 
 
 def _write_index(out: Path, index: Dict) -> None:
@@ -101,6 +119,9 @@ def main(argv=None) -> int:
     p.add_argument("--poll", type=float, default=60.0, help="seconds between INDEX.json updates")
     p.add_argument("--watch", action="store_true",
                    help="start nothing: rewrite INDEX.json for --seeds (runs started elsewhere) until all complete")
+    p.add_argument("--assemble-partial", action="store_true",
+                   help="start nothing: write the complete chunks of every seed as graphs "
+                        "seed_N/allatom_partial.npz and seed_N/backbone_partial.npz, then INDEX.json")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)  # worker mode
     args = p.parse_args(argv)
     if args.seed is not None:
@@ -108,6 +129,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    if args.assemble_partial:
+        _assemble_partial(out, args.seeds)
+        _write_index(out, _index(out, args.seeds, args.ns, started))
+        return 0
     if args.watch:
         while True:
             index = _index(out, args.seeds, args.ns, started)

@@ -22,7 +22,7 @@ INSTALL_REQUIRES = [
 
 EXTRAS = {
     "md": ["openmm>=8.0"],
-    "test": ["pytest>=7.4", "MDAnalysisTests>=2.7", "hypothesis>=6.80"],
+    "test": ["pytest>=7.4", "MDAnalysisTests>=2.7", "hypothesis>=6.80", "psutil>=5.9"],
     "bench": ["MDAnalysisTests>=2.7", "psutil>=5.9", "deeptime>=0.5,<0.6"],
     "contacts": ["MDAnalysisTests>=2.7"],  # training / benchmark structures of cgmolct.contacts
 }

@@ -45,16 +45,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args._run(args) or 0)
+        code = int(args._run(args) or 0)
     except USER_INPUT_ERRORS as exc:
         print(f"cgmolct: error: {exc}", file=sys.stderr)
-        return 2
+        code = 2
     except CgmolctError as exc:
         print(f"cgmolct: failed: {exc}", file=sys.stderr)
-        return 1
+        code = 1
     except KeyboardInterrupt:
         print("cgmolct: interrupted", file=sys.stderr)
-        return 130
+        code = 130
+    if os.environ.get("MS_ROLE") == "MS_WORKER":
+        # MindSpore 2.10's cluster teardown at interpreter exit can crash (SIGSEGV) after a
+        # finished run; every file is written and closed by now, so leave at once
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

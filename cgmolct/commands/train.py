@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -28,9 +29,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="override training.max_time_s (wall-time budget over resumed sessions)")
     p.add_argument("--threads", type=int, metavar="N",
                    help="override training.threads (MindSpore CPU threads; default the cores available)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="data-parallel training with N worker processes on this machine "
+                   "(MindSpore dynamic cluster on loopback; see README for several machines)")
     p.add_argument("--keys", action="store_true", help="print every configuration key and exit")
     p.add_argument("--json", action="store_true", help="print the final summary as JSON")
     return p
+
+
+def _worker_args(args: argparse.Namespace) -> list:
+    """The ``cgmolct train`` arguments every worker of a distributed run gets."""
+    out = [args.config]
+    for flag, value in (("--resume", args.resume), ("--overwrite", args.overwrite),
+                        ("--json", args.json)):
+        if value:
+            out.append(flag)
+    for flag, value in (("--resume-from", args.resume_from), ("--output", args.output),
+                        ("--max-epochs", args.max_epochs), ("--max-time", args.max_time)):
+        if value is not None:
+            out += [flag, str(value)]
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,9 +66,16 @@ def run(args: argparse.Namespace) -> int:
                                                 ("threads", args.threads)) if v is not None}}
     cfg = load_config(args.config, overrides=overrides)
     if args.output:
-        from pathlib import Path
-
         cfg["output"] = str(Path(args.output).resolve())
+    from ..train import distributed
+
+    if args.workers is not None and args.workers > 1 and not distributed.is_worker():
+        return distributed.launch(_worker_args(args), args.workers, Path(cfg["output"]),
+                                  threads=args.threads)
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be a positive integer, got {args.workers}")
+    if distributed.is_worker():
+        distributed.init_worker()
     from ..train.metrics import format_metrics
     from ..train.run import train
 

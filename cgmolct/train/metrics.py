@@ -43,7 +43,8 @@ def _batches(n: int, batch_size: int):
 
 def evaluate(predict: Callable, data, task: str, batch_size: int = 32,
              label_names: Optional[Sequence[str]] = None,
-             label_units: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, float]]:
+             label_units: Optional[Sequence[str]] = None,
+             shard=(0, 1)) -> Dict[str, Dict[str, float]]:
     """MAE/RMSE of ``predict`` over ``data`` per target, in physical units.
 
     Parameters
@@ -57,6 +58,9 @@ def evaluate(predict: Callable, data, task: str, batch_size: int = 32,
     batch_size : int
     label_names, label_units : sequences of str, optional
         Names and units of the label columns (default ``label_0``..., unit "").
+    shard : (rank, n_ranks)
+        In a data-parallel cluster each rank evaluates every ``n_ranks``-th batch and the
+        error sums are all-reduced, so every rank returns the metrics of the whole set.
 
     Returns
     -------
@@ -67,12 +71,23 @@ def evaluate(predict: Callable, data, task: str, batch_size: int = 32,
 
     acc: Dict[str, ErrorAccumulator] = {}
     n = len(data)
-    for idx in _batches(n, batch_size):
+    rank, n_ranks = shard
+    batches = list(_batches(n, batch_size))
+    # every rank runs the same number of batches (a rank without one of its own repeats the
+    # first, uncounted), so no rank waits in the all-reduce while another compiles
+    rounds = -(-len(batches) // n_ranks)
+    for j in range(rounds):
+        k = j * n_ranks + rank
+        counted = k < len(batches)
+        idx = batches[k] if counted else batches[0]
         real = len(idx)
         if real < batch_size and n >= batch_size:
             # pad the last batch to the compiled shape by repeating its last frame
             idx = np.concatenate([idx, np.full(batch_size - real, idx[-1])])
         batch = data.batch(idx)
+        if not counted:
+            predict(*[Tensor(batch[key]) for key in K.MODEL_INPUTS])
+            continue
         inputs = [Tensor(batch[k]) for k in K.MODEL_INPUTS]
         out = predict(*inputs)
         if task in ("energy_forces", "forces"):
@@ -95,6 +110,18 @@ def evaluate(predict: Callable, data, task: str, batch_size: int = 32,
                 acc.setdefault(name, ErrorAccumulator(units[k])).add(pred[:, k] - target[:, k])
         else:  # pragma: no cover - validated by the configuration schema
             raise ValueError(f"unknown task {task!r}")
+    if n_ranks > 1:
+        from .distributed import allreduce_sum
+
+        units = {"energy": "kcal/mol", "forces": "kcal/mol/angstrom"}
+        expected = {"energy_forces": ["energy", "forces"], "forces": ["forces"],
+                    "energy": ["energy"]}.get(task) or list(label_names or acc)
+        for name in expected:  # a rank without validation batches still joins the reduce
+            acc.setdefault(name, ErrorAccumulator(units.get(name, "")))
+        names = sorted(acc)
+        sums = allreduce_sum(np.array([[acc[k].abs, acc[k].sq, acc[k].n] for k in names]))
+        for k, (a, q, c) in zip(names, sums):
+            acc[k].abs, acc[k].sq, acc[k].n = float(a), float(q), int(round(c))
     return {name: a.result() for name, a in acc.items()}
 
 

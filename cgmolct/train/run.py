@@ -396,7 +396,9 @@ def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False,
             raise CheckpointError(f"{last}: checkpoint to resume from does not exist")
     if resume and last.exists():
         read_checkpoint(last)  # fail fast on a corrupt file, before data and compilation
-    if overwrite and out.exists() and not resume:
+    from .distributed import world
+
+    if overwrite and out.exists() and not resume and world()[0] == 0:
         for name in ("last.npz", "best.npz", "log.csv", "history.json", "summary.json",
                      "events.log", "test_metrics.json"):
             if (out / name).exists():
@@ -405,7 +407,8 @@ def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False,
             shutil.rmtree(out / "best_model")
     trainer, info = build_run(cfg)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "config.json", json.dumps(cfg, indent=2))
+    if trainer.writes:
+        atomic_write_text(out / "config.json", json.dumps(cfg, indent=2))
     resumed_from = None
     if resume and last.exists():
         meta = trainer.load_checkpoint(last)
@@ -424,8 +427,10 @@ def train(cfg: Dict[str, Any], resume: bool = False, overwrite: bool = False,
         summary["test_checkpoint"] = chosen.name
         summary["test"] = evaluate_checkpoint(chosen, cfg["data"]["test"] or info["test"],
                                               cfg["data"]["format"])
-        atomic_write_text(out / "test_metrics.json", json.dumps(summary["test"], indent=2))
-    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
+        if trainer.writes:
+            atomic_write_text(out / "test_metrics.json", json.dumps(summary["test"], indent=2))
+    if trainer.writes:
+        atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, default=str))
     return summary
 
 

@@ -37,6 +37,9 @@ class TrainStep(nn.Cell):
 
     Call
     ----
+    In a data-parallel cluster (:mod:`cgmolct.train.distributed`) the gradients and the loss
+    are averaged over the ranks inside the graph, so every rank takes the same update.
+
     ``step(lr, *inputs) -> (loss, grad_norm)`` scalar tensors, with ``lr`` the learning rate
     of this step as a float32 scalar tensor (an input, so a schedule never recompiles; a
     ``set_data`` on the optimiser's learning-rate parameter is not seen by a compiled graph in
@@ -52,12 +55,22 @@ class TrainStep(nn.Cell):
         self.grad = ops.GradOperation(get_by_list=True)
         self.clip = float(clip)
         self.use_clip = self.clip > 0
+        from .distributed import world
+
+        self.n_ranks = world()[1]
+        self.parallel = self.n_ranks > 1
+        if self.parallel:  # data parallel: mean gradients and loss over the ranks, in-graph
+            self.reducer = nn.DistributedGradReducer(self.weights, mean=True, degree=self.n_ranks)
+            self.allreduce = ops.AllReduce()
         if ms.get_context("mode") == ms.PYNATIVE_MODE:
             self.construct = ms.jit(self.construct)
 
     def construct(self, lr, *inputs):
         loss = self.objective(*inputs)
         grads = self.grad(self.objective, self.weights)(*inputs)
+        if self.parallel:
+            grads = self.reducer(grads)
+            loss = self.allreduce(loss) / self.n_ranks
         norm = ops.sqrt(ops.stack([ops.reduce_sum(g * g) for g in grads]).sum())
         finite = ops.logical_and(ops.isfinite(loss), ops.isfinite(norm))
         if self.use_clip:

@@ -24,7 +24,6 @@ import csv
 import io
 import json
 import math
-import shutil
 import sys
 import time
 import warnings
@@ -37,6 +36,7 @@ import numpy as np
 from ..data import keys as K
 from ..errors import CheckpointError, TrainingError
 from .checkpoint import atomic_write_text, read_checkpoint, write_checkpoint
+from .distributed import shard
 from .metrics import evaluate, format_metrics
 from ..runtime import runtime_info
 from .schedules import build_schedule
@@ -161,7 +161,8 @@ class Trainer:
     label_names, label_units : sequences of str, optional
         Names and units of the label columns (task ``labels``).
     export : callable(model, folder), optional
-        Writes a saved model (``cgmolct.save``) next to each best checkpoint.
+        Writes a saved model (``cgmolct.save``, atomic: it replaces an older one whole) as
+        ``best_model/`` next to each best checkpoint.
     meta : dict, optional
         Extra JSON metadata stored in every checkpoint (training config, model spec).
     metrics_fn : callable(predict, dataset, batch_size) -> dict, optional
@@ -206,16 +207,23 @@ class Trainer:
         self.metrics_fn = metrics_fn
         self.input_keys = tuple(objective.INPUTS)
         self.predict_keys = tuple(getattr(predict, "INPUTS", K.MODEL_INPUTS))
+        from .distributed import world
+
+        self.rank, self.n_ranks = world()
+        if len(train_data) < options.batch_size * self.n_ranks:
+            raise TrainingError(f"the training set has {len(train_data)} items, fewer than one "
+                                f"batch of {options.batch_size} for each of {self.n_ranks} workers")
         self.params = model.trainable_params()
-        self.n_batches = len(train_data) // options.batch_size
+        self.n_batches = len(train_data) // (options.batch_size * self.n_ranks)
         total_steps = options.max_steps or options.max_epochs * self.n_batches
         self.schedule = build_schedule(options.schedule, options.lr, options.warmup, total_steps,
                                        options.lr_min, options.plateau_factor, options.plateau_patience)
         self.optimizer = build_optimizer(options.optimizer, self.params, options.lr, options.weight_decay)
         self._step = TrainStep(objective, self.optimizer, options.clip_grad)
         self._predict = ms.jit(predict.construct)
-        self.order = IndexIterator(len(train_data), options.batch_size, shuffle=True,
-                                   seed=options.seed, drop_last=True)
+        # one global order on every rank; rank r takes every n-th frame of a global batch
+        self.order = IndexIterator(len(train_data), options.batch_size * self.n_ranks,
+                                   shuffle=True, seed=options.seed, drop_last=True)
         self.state = _State(rng_epoch_state=self.order.state_dict()["rng_state"])
         self.callbacks: List[Callable[["Trainer", float], None]] = []
 
@@ -236,9 +244,16 @@ class Trainer:
         self.state.epoch, self.state.batch = order["epoch"], order["position"]
         self.state.rng_epoch_state = order["rng_state"]
 
+    @property
+    def writes(self) -> bool:
+        """Whether this process writes files (rank 0 of a cluster, or a single process)."""
+        return self.rank == 0
+
     def save_checkpoint(self, path) -> None:
-        """Write the complete training state to ``path`` atomically."""
+        """Write the complete training state to ``path`` atomically (rank 0 only)."""
         self._sync_order_state()
+        if not self.writes:
+            return
         self.state.schedule = self.schedule.state_dict()
         params, opt = self._state_arrays()
         meta = {"kind": "training", "task": self.task, "options": asdict(self.options),
@@ -291,6 +306,8 @@ class Trainer:
                                 "(check the data for NaN/inf and lower the learning rate)")
 
     def _log_event(self, message: str) -> None:
+        if not self.writes:
+            return
         self.output.mkdir(parents=True, exist_ok=True)
         with open(self.output / "events.log", "a") as handle:
             handle.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}\n")
@@ -300,7 +317,7 @@ class Trainer:
         if self.metrics_fn is not None:
             return self.metrics_fn(self._predict, self.valid_data, self.options.batch_size)
         return evaluate(self._predict, self.valid_data, self.task, self.options.batch_size,
-                        self.label_names, self.label_units)
+                        self.label_names, self.label_units, shard=(self.rank, self.n_ranks))
 
     def _monitor(self, metrics) -> float:
         name = self.options.monitor
@@ -316,6 +333,8 @@ class Trainer:
         return total
 
     def _write_logs(self) -> None:
+        if not self.writes:
+            return
         hist = self.state.history
         atomic_write_text(self.output / "history.json", json.dumps(hist, indent=1))
         if not hist:
@@ -330,18 +349,10 @@ class Trainer:
         atomic_write_text(self.output / "log.csv", buf.getvalue())
 
     def _export_best(self) -> None:
-        if self.export is None:
+        if self.export is None or not self.writes:
             return
-        from ..storage import swap_in_folder, temporary_folder
-
-        final = self.output / "best_model"
-        tmp = temporary_folder(final)
-        try:
-            self.export(self.model, tmp)
-            swap_in_folder(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        # cgmolct.save builds the folder under a temporary name and swaps it in atomically
+        self.export(self.model, self.output / "best_model")
 
     def _end_of_epoch(self, t_session: float) -> bool:
         """Validate, log, checkpoint; return True when early stopping says stop."""
@@ -427,6 +438,7 @@ class Trainer:
                 bar = self._progress(st)
                 stop_now = None
                 for idx in self.order:
+                    idx = shard(idx, self.rank, self.n_ranks)
                     t0 = time.perf_counter()
                     inputs = self._inputs(self.train_data.batch(idx))
                     lr = Tensor(np.float32(self.schedule.lr(st.step)))
@@ -492,8 +504,13 @@ class Trainer:
                    "elapsed_s": round(st.elapsed_s, 2), "max_time_s": opt.max_time_s,
                    "train_frames_per_s": round(step_frames / step_time, 2) if step_time else None,
                    **runtime_info()}
+        if self.n_ranks > 1:
+            summary.update(workers=self.n_ranks, rank=self.rank,
+                           train_frames_per_s_all_workers=round(
+                               (summary["train_frames_per_s"] or 0.0) * self.n_ranks, 2))
         self.save_checkpoint(self.output / "last.npz")
-        atomic_write_text(self.output / "summary.json", json.dumps(summary, indent=2))
+        if self.writes:
+            atomic_write_text(self.output / "summary.json", json.dumps(summary, indent=2))
         return summary
 
     def _checkpoint_mid_epoch(self, t_session: float) -> None:

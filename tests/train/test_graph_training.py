@@ -76,3 +76,51 @@ def test_split_configuration_errors(tmp_path, cobrotoxin_graph):
     typo["data"]["split"] = {"vaild": 0.1}
     with pytest.raises(ConfigError, match="data.split.vaild"):
         validate_config(typo, "cfg.json")
+
+
+def test_two_workers_from_the_cli_killed_then_resumed(tmp_path, cobrotoxin_graph):
+    """``--workers 2``: kill worker 1 after a checkpoint; the run stops within 60 s naming it,
+    and ``--resume`` finishes it (issue 13)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    from cgmolct.train.checkpoint import read_checkpoint
+
+    cfg = _config(tmp_path, cobrotoxin_graph)
+    env = dict(os.environ, GLOG_v="3")
+    cmd = [sys.executable, "-m", "cgmolct.cli", "train", str(cfg), "--workers", "2"]
+    proc = subprocess.Popen(cmd + ["--max-epochs", "50"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    last = tmp_path / "run" / "last.npz"
+    deadline, killed_at = time.time() + 600, None
+    while time.time() < deadline and proc.poll() is None and killed_at is None:
+        if last.exists():
+            try:
+                epoch = read_checkpoint(last)[0]["state"]["epoch"]
+            except Exception:  # being replaced
+                epoch = 0
+            if epoch >= 1:
+                for child in psutil.Process(proc.pid).children(recursive=True):
+                    try:
+                        if child.environ().get("MS_NODE_ID") == "1" and \
+                                child.environ().get("MS_ROLE") == "MS_WORKER":
+                            child.send_signal(signal.SIGKILL)
+                            killed_at = time.time()
+                    except psutil.Error:
+                        pass
+        time.sleep(0.2)
+    assert killed_at is not None, "no checkpoint appeared"
+    out, err = proc.communicate(timeout=120)
+    assert time.time() - killed_at < 60
+    assert proc.returncode == 1 and "worker 1 stopped (signal 9)" in err and "--resume" in err
+    epoch = read_checkpoint(last)[0]["state"]["epoch"]
+    done = subprocess.run(cmd + ["--resume", "--max-epochs", str(epoch + 1), "--json"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["workers"] == 2 and summary["epochs"] == epoch + 1
+    assert summary["resumed_from"]["epoch"] == epoch

@@ -63,7 +63,7 @@ def _normalisation(model) -> Dict[str, Any]:
     return out
 
 
-def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
+def save_model(model, path, metadata: Optional[Dict[str, Any]] = None, priors=None) -> str:
     """Save ``model`` (a registered cgmolct cell) into the folder ``path``, atomically.
 
     Parameters
@@ -73,7 +73,10 @@ def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
     path : str or Path
         Target folder; an existing saved model there is replaced, anything else is refused.
     metadata : dict, optional
-        JSON-serialisable extras (mapping name, priors, training info).
+        JSON-serialisable extras (mapping name, training info).
+    priors : cgmolct.priors.PriorSet, optional
+        Physical priors of a CG force field, written as ``priors.json`` inside the same folder
+        (read back with :func:`cgmolct.priors.load_priors`; the simulator adds them).
 
     Returns
     -------
@@ -117,6 +120,10 @@ def save_model(model, path, metadata: Optional[Dict[str, Any]] = None) -> str:
                         "n_parameters": int(sum(np.prod(p.shape) for p in named.values()))},
         }
         (tmp / MODEL_JSON).write_text(json.dumps(info, indent=2))
+        if priors is not None:
+            from ..priors.storage import save_priors
+
+            save_priors(priors, tmp)
         # MindSpore writes a 0400 checkpoint: use the umask instead
         os.chmod(weights, umask_mode(0o666))
         swap_in_folder(tmp, path)

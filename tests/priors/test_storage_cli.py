@@ -113,3 +113,22 @@ def test_cli_bad_input_exits_2(graph, priors, tmp_path, capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("cgmolct: error:") and message in err and err.count("\n") == 1
+
+
+def test_saved_model_carries_its_priors(priors, graph, tmp_path):
+    """``cgmolct.save(model, folder, priors=...)`` keeps priors.json inside the model folder,
+    also when a later save replaces the folder whole."""
+    import cgmolct
+    from cgmolct.models import SchNet
+    from cgmolct.readouts import EnergyForceModel
+
+    rep = SchNet(dim=8, dim_filter=8, n_interactions=1, n_basis=8)
+    model = EnergyForceModel(rep)
+    folder = cgmolct.save(model, tmp_path / "ff", priors=priors)
+    cgmolct.save(model, folder, priors=priors)  # replace: priors survive
+    back = load_priors(folder)
+    assert back.term_names == priors.term_names
+    e_ref, _ = prior_forces(priors, graph.positions[:3])
+    e_back, _ = prior_forces(back, graph.positions[:3])
+    np.testing.assert_array_equal(e_back, e_ref)
+    assert cgmolct.load(folder) is not None

@@ -27,6 +27,7 @@ def run_embed_demo(out: Path, max_seconds: float = 60.0) -> Dict[str, object]:
         warnings.simplefilter("ignore")
         graph = topologies.build_graph(mdt.PSF, mdt.DCD, mapping="ca")
     emb = MolCTEmbedder(objective="metric", model_dim=16, n_heads=2, n_interactions=1, dim=8,
+                        mirror_augment=False,
                         n_pairs=256, epochs=2, batch_size=16, max_seconds=max_seconds)
     x = emb.fit_transform(graph)
     res = cluster(x, "kmeans")

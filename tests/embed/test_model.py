@@ -135,3 +135,18 @@ def test_model_errors():
         EmbeddingModel(rep, n_states=1)
     with pytest.raises(ModelError):
         EmbeddingModel("not a model")
+
+
+def test_standardise_output_centres_and_scales(ala2):
+    from cgmolct.embed.model import standardise_output
+
+    model = _model()
+    data = FrameData(ala2, cutoff=10.0)
+    standardise_output(model, [data.batch(np.arange(11))])
+    e = _embed(model, ala2)
+    np.testing.assert_allclose(e.mean(0), 0.0, atol=1e-3)
+    np.testing.assert_allclose(e.std(0), 1.0, rtol=1e-2)
+    standardise_output(model, [data.batch(np.arange(11))], target_distance=2.0)
+    e = _embed(model, ala2)
+    d = np.linalg.norm(e[:, None] - e[None], axis=-1)
+    assert 1.0 < d[np.triu_indices(11, 1)].mean() < 4.0

@@ -50,7 +50,13 @@ def _step_graph(out: Path) -> Dict[str, object]:
                      + (" +forces" if graph.forces is not None else ""))
         print(f"  {name:28s} {graph!r}")
     (out / "graphs.json").write_text(json.dumps(infos, indent=2))
-    return {"ok": True, "summary": f"{len(jobs)} CG graphs in {folder}: " + "; ".join(parts)}
+    from .plots import distance_map
+
+    adk = topologies.CGGraph.load(folder / "adk_ca.npz")
+    fig = distance_map(adk, out / "figures" / "adk_ca_distance_map.png",
+                       title="AdK CA graph: distances (white: < 8 Å; red: bonds)")
+    return {"ok": True, "summary": f"{len(jobs)} CG graphs in {folder}: " + "; ".join(parts),
+            "figures": [fig]}
 
 
 def _step_model(out: Path) -> Dict[str, object]:
@@ -74,8 +80,25 @@ STEPS: List[Tuple[str, Callable[[Path], Dict[str, object]]]] = [
 ]
 
 
+def _report(out: Path, results: Dict[str, Dict[str, object]]) -> Path:
+    """``report.md``: each step's one-line result and its figures."""
+    lines = ["# cgmolct demo report", ""]
+    for name, r in results.items():
+        lines += [f"## {name} — {'ok' if r['ok'] else 'FAILED'} ({r['seconds']} s)", "",
+                  str(r["summary"]), ""]
+        for fig in r.get("figures", []):
+            rel = Path(fig).resolve().relative_to(out.resolve())
+            lines += [f"![{rel.stem}]({rel.as_posix()})", ""]
+    path = out / "report.md"
+    from .storage import atomic_write_text
+
+    atomic_write_text(path, "\n".join(lines))
+    return path
+
+
 def run_demo(output: str = "demo_output", only: List[str] | None = None) -> Dict[str, object]:
-    """Run the demo steps (all, or those named in ``only``) and write ``demo_summary.json``."""
+    """Run the demo steps (all, or those named in ``only``); write ``demo_summary.json`` and
+    ``report.md`` (each step's result and its PNG figures under ``figures/``)."""
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     results = {}
@@ -89,7 +112,9 @@ def run_demo(output: str = "demo_output", only: List[str] | None = None) -> Dict
         print(f"--> {name}: {result['summary']} ({result['seconds']} s)", flush=True)
         results[name] = result
     summary = {"ok": all(r["ok"] for r in results.values()), "steps": results}
-    tmp = out / "demo_summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2, default=str))
-    tmp.replace(out / "demo_summary.json")
+    from .storage import atomic_write_text
+
+    atomic_write_text(out / "demo_summary.json", json.dumps(summary, indent=2, default=str))
+    summary["report"] = str(_report(out, results))
+    print(f"\ncgmolct demo: report with figures in {summary['report']}", flush=True)
     return summary

@@ -46,7 +46,16 @@ def run_train_demo(out: Path) -> Dict[str, object]:
                                                        indent=2, default=str))
     ok = second["status"].startswith("completed") and second["resumed_from"]["epoch"] == 2 \
         and all(m["mae"] == m["mae"] for m in test.values())
-    return {"ok": bool(ok),
+    from ..plots import force_parity, learning_curve
+    import cgmolct
+    from ..data.loaders import md17_graph
+
+    figures = [learning_curve(out / "train", out / "figures" / "md17_learning_curve.png")]
+    graph = md17_graph(files["test_1024"], frames=slice(0, 128))
+    pred = cgmolct.predict(cgmolct.load(out / "train" / "best_model"), graph)
+    figures.append(force_parity(pred["forces"], graph.forces, out / "figures" / "md17_forces.png",
+                                title="MD17 ethanol test frames, EA1 demo model"))
+    return {"ok": bool(ok), "figures": figures,
             "summary": (f"EA1 (dim 32, {second['n_params']:,} parameters) trained 2 epochs, resumed "
                         f"for a 3rd; test force MAE {test['forces']['mae']:.2f} kcal/mol/Å, energy MAE "
                         f"{test['energy']['mae']:.2f} kcal/mol (short demo run, not converged)")}

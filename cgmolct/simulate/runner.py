@@ -15,7 +15,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -168,7 +168,8 @@ class Simulation:
     """
 
     def __init__(self, model, graph, *, priors=None, n_replicas: int = 1, dt: float = 0.002,
-                 friction: float = 1.0, temperature: float = 300.0, seed: int = 0,
+                 friction: float = 1.0, temperature: Union[float, Sequence[float]] = 300.0,
+                 seed: int = 0,
                  masses=None, start_frames: Optional[Sequence[int]] = None,
                  steps_per_call: int = 50, skin: float = 2.0, dense_limit: int = DENSE_LIMIT,
                  max_separation: int = 3, max_force: float = 1.0e4,
@@ -215,7 +216,8 @@ class Simulation:
         self.neighbours = ReplicaNeighbours(self.n_replicas, self.n_beads, cutoff, skin=skin,
                                             dense_limit=dense_limit)
         self._inputs = self._model_inputs(int(max_separation))
-        self.loop = LangevinLoop(self.potential, self.masses, dt, friction, cutoff=cutoff, track_displacement=not self.neighbours.dense,
+        self.loop = LangevinLoop(self.potential, self.masses, dt, friction, cutoff=cutoff,
+                                 track_displacement=not self.neighbours.dense,
                                  max_force=max_force, max_displacement=max_displacement)
         self.force_call = ForceCall(self.potential, cutoff=cutoff)
         self._loop_fn = _compiled(self.loop)

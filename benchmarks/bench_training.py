@@ -117,7 +117,7 @@ def _adk_arrays(path: Path) -> None:
 def _batches(system: str, adk: Path):
     if system == "md17":
         d = np.load(_md17("train_1024"))
-        return d["z"].astype(np.int64), d["R"].astype(np.float32), d["F"].astype(np.float32), 32
+        return d["z"].reshape(-1).astype(np.int64), d["R"].astype(np.float32), d["F"].astype(np.float32), 32
     d = np.load(adk)
     return d["z"], d["R"], d["F"], 4
 

@@ -40,14 +40,17 @@ def main() -> None:
     torch.manual_seed(0)
     if args.system == "md17":
         d = np.load(args.md17)
-        z, r, f, bs = d["z"].astype(np.int64), d["R"].astype(np.float32), d["F"].astype(np.float32), 32
+        z, r, f, bs = d["z"].reshape(-1).astype(np.int64), d["R"].astype(np.float32), d["F"].astype(np.float32), 32
     else:
         d = np.load(args.adk)
         z, r, f, bs = d["z"].astype(np.int64), d["R"].astype(np.float32), d["F"].astype(np.float32), 4
     cutoff = args.cutoff
+    # bead types of CG graphs go beyond the 100 elements of the default embedding
+    embedding = torch.nn.Embedding(int(z.max()) + 1, 128, padding_idx=0)
     rep = spk.representation.SchNet(n_atom_basis=128, n_interactions=3,
                                     radial_basis=spk.nn.GaussianRBF(n_rbf=64, cutoff=cutoff),
-                                    cutoff_fn=spk.nn.CosineCutoff(cutoff), max_z=int(z.max()) + 1)
+                                    cutoff_fn=spk.nn.CosineCutoff(cutoff),
+                                    nuclear_embedding=embedding)
     model = spk.model.NeuralNetworkPotential(
         representation=rep, input_modules=[spk.atomistic.PairwiseDistances()],
         output_modules=[spk.atomistic.Atomwise(n_in=128, output_key="energy"),

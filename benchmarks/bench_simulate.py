@@ -231,7 +231,11 @@ def _spawn(name: str, spec: dict, timeout: int) -> dict:
 
 
 def _fmt(v, digits=0):
-    return "–" if v is None else f"{v:,.{digits}f}"
+    if v is None:
+        return "–"
+    if digits == 0 and abs(v) < 100:
+        digits = 1
+    return f"{v:,.{digits}f}"
 
 
 def write_markdown(res: dict, path: Path) -> None:

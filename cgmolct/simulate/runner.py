@@ -24,6 +24,7 @@ from ..errors import InputError, SimulationError
 from ..units import KB_KCAL_PER_MOL_K, UNITS
 from .integrator import ACCELERATION, baoab_coefficients, noise_scale
 from .state import SimulationState, load_state, save_state
+from .tempering import TemperatureLadder
 from .writers import (SETTINGS_FILE, STATE_FILE, TrajectoryWriter, clear_outputs,
                       truncate_outputs)
 
@@ -195,16 +196,11 @@ class Simulation:
         self.dt, self.friction = float(dt), float(friction)
         self.seed, self.steps_per_call = int(seed), int(steps_per_call)
         self.masses = self._masses(masses)
-        self.temperatures = self._temperatures(temperature)     # bath K of each replica
-        self.ladder = np.sort(self.temperatures)
+        self._baths = self._temperatures(temperature)           # bath K of each replica
         self.exchange_every = int(exchange_every)
-        if self.exchange_every and (self.n_replicas < 2 or len(np.unique(self.ladder)) != self.n_replicas):
-            raise InputError("parallel tempering (exchange_every > 0) needs one distinct temperature "
-                             f"per replica; got {self.temperatures.tolist()}")
-        for t in self.ladder:                                    # checks dt, friction, T
+        self.tempering = TemperatureLadder(self._baths) if self.exchange_every else None
+        for t in np.unique(self._baths):                         # checks dt, friction, T
             baoab_coefficients(dt, friction, float(t), self.masses)
-        self.exchange_attempts = np.zeros(max(self.n_replicas - 1, 0), np.int64)
-        self.exchange_accepted = np.zeros(max(self.n_replicas - 1, 0), np.int64)
         self.start_frames = self._start_frames(start_frames)
         if isinstance(model, CGPotential):
             if priors is not None:
@@ -223,8 +219,8 @@ class Simulation:
         self._loop_fn = _compiled(self.loop)
         self._force_fn = _compiled(self.force_call)
         self.settings = {"dt_ps": self.dt, "friction_per_ps": self.friction,
-                         "temperature_K": (float(self.ladder[0]) if np.all(self.ladder == self.ladder[0])
-                                           else [float(t) for t in self.temperatures]),
+                         "temperature_K": (float(self._baths[0]) if np.all(self._baths == self._baths[0])
+                                           else [float(t) for t in self._baths]),
                          "exchange_every": self.exchange_every, "seed": self.seed,
                          "n_replicas": self.n_replicas, "n_beads": self.n_beads,
                          "steps_per_call": self.steps_per_call, "skin_A": float(skin),
@@ -243,6 +239,11 @@ class Simulation:
         self._fresh()
 
     # ------------------------------------------------------------------ set-up
+    @property
+    def temperatures(self) -> np.ndarray:
+        """(B,) current bath temperature of each replica in K."""
+        return self.tempering.temperatures if self.tempering is not None else self._baths
+
     def _masses(self, masses) -> np.ndarray:
         n = self.n_beads
         if masses is None:
@@ -357,9 +358,9 @@ class Simulation:
     def get_state(self) -> SimulationState:
         """The current state (copied to the host)."""
         meta = dict(self.settings, part=self.part, frames_in_part=self.frames_in_part,
-                    bath_temperatures=[float(t) for t in self.temperatures],
-                    exchange_attempts=self.exchange_attempts.tolist(),
-                    exchange_accepted=self.exchange_accepted.tolist())
+                    bath_temperatures=[float(t) for t in self.temperatures])
+        if self.tempering is not None:
+            meta.update(self.tempering.state())
         return SimulationState(positions=self._x.asnumpy(), velocities=self._v.asnumpy(),
                                forces=self._f.asnumpy(), potential=self._e.asnumpy(),
                                step=self.step, rng_state=self._rng.bit_generator.state,
@@ -387,15 +388,8 @@ class Simulation:
         self.part = int(state.meta.get("part", -1))
         self.frames_in_part = int(state.meta.get("frames_in_part", 0))
         self._restored = True
-        baths = state.meta.get("bath_temperatures")
-        if baths is not None and self.exchange_every:
-            baths = np.asarray(baths, np.float64)
-            if baths.shape != self.temperatures.shape or not np.allclose(np.sort(baths), self.ladder):
-                raise InputError(f"restart state has the temperature ladder {sorted(baths.tolist())}; "
-                                 f"this simulation has {self.ladder.tolist()}")
-            self.temperatures = baths
-            self.exchange_attempts = np.asarray(state.meta.get("exchange_attempts"), np.int64)
-            self.exchange_accepted = np.asarray(state.meta.get("exchange_accepted"), np.int64)
+        if self.tempering is not None and "exchange_attempts" in state.meta:
+            self.tempering.restore(state.meta)
         self._set_state(state.positions, state.velocities, state.forces, state.potential)
 
     def save_state(self, path) -> None:
@@ -462,30 +456,14 @@ class Simulation:
                 self._rest, self._build = self._tensors(), self._tensor(self.neighbours.build_positions)
 
     def _exchange(self) -> None:
-        """One round of temperature swaps between neighbours on the ladder (even/odd pairs)."""
+        """One round of parallel-tempering swaps (:class:`TemperatureLadder`)."""
         from mindspore import Tensor
 
-        order = np.argsort(self.temperatures, kind="stable")     # replica at each ladder rung
         parity = (self.step // self.exchange_every) % 2
-        rungs = np.arange(parity, self.n_replicas - 1, 2)
-        u = self._rng.random(len(rungs))
-        if not len(rungs):
-            return
-        energy = self._e.asnumpy().astype(np.float64)
-        beta = 1.0 / (KB_KCAL_PER_MOL_K * self.temperatures)
-        swapped = False
-        old = self.temperatures.copy()
-        for k, uk in zip(rungs, u):
-            i, j = order[k], order[k + 1]
-            self.exchange_attempts[k] += 1
-            log_p = (beta[i] - beta[j]) * (energy[i] - energy[j])
-            if log_p >= 0 or uk < math.exp(log_p):
-                self.exchange_accepted[k] += 1
-                self.temperatures[i], self.temperatures[j] = old[j], old[i]
-                swapped = True
-        if swapped:
-            scale = np.sqrt(self.temperatures / old).astype(np.float32)
-            self._v = Tensor(self._v.asnumpy() * scale[:, None, None])
+        uniforms = self._rng.random(len(self.tempering.rungs(parity)))
+        scale = self.tempering.exchange(self._e.asnumpy(), uniforms, parity)
+        if np.any(scale != 1.0):
+            self._v = Tensor(self._v.asnumpy() * scale[:, None, None].astype(np.float32))
             self._sigma = Tensor(noise_scale(self.dt, self.friction, self.temperatures, self.masses))
 
     def _next_stop(self, end: int, *intervals) -> int:
@@ -507,10 +485,7 @@ class Simulation:
     @property
     def exchange_acceptance(self) -> List[float]:
         """Accepted fraction of exchange attempts per ladder pair (parallel tempering)."""
-        if not self.exchange_every:
-            return []
-        return [float(a) / n if n else 0.0
-                for a, n in zip(self.exchange_accepted, self.exchange_attempts)]
+        return self.tempering.acceptance if self.tempering is not None else []
 
     @staticmethod
     def _tensor(a):

@@ -60,8 +60,8 @@ def test_restart_equals_uninterrupted_run(tmp_path, tempering):
     assert a.rng_state == b.rng_state and a.step == b.step == 120
     np.testing.assert_array_equal(whole.temperatures, second.temperatures)
     if tempering:
-        assert whole.exchange_attempts.sum() == 12 and whole.exchange_accepted.sum() > 0
-        np.testing.assert_array_equal(whole.exchange_accepted, second.exchange_accepted)
+        assert whole.tempering.attempts.sum() == 12 and whole.tempering.accepted.sum() > 0
+        np.testing.assert_array_equal(whole.tempering.accepted, second.tempering.accepted)
     for r in range(3):
         ua, ub = load_trajectory(tmp_path / "whole", r), load_trajectory(tmp_path / "pieces", r)
         assert ua.trajectory.n_frames == ub.trajectory.n_frames == 5   # steps 0, 30, ..., 120

@@ -69,7 +69,8 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
     -------
     dict of str -> ndarray
         ``energy`` (F,) kcal/mol; ``forces`` (F, n, 3) kcal/mol/Å; ``node_features``
-        (F, n, dim); ``embedding`` (F, dim) mean of the node features; ``attention``
+        (F, n, dim); ``embedding`` (F, dim) the node features pooled by
+        :class:`~cgmolct.readouts.GraphReadout` (mean; trained embeddings: :mod:`cgmolct.embed`); ``attention``
         (F, n, n) last-block attention of bead i on bead j, averaged over heads (MolCT);
         ``ponder_steps`` (F, n) cycles used per bead summed over blocks (MolCT).
     """
@@ -131,6 +132,13 @@ class _Outputs:
         from .train.objective import EnergyForcePredict
 
         return EnergyForcePredict(model, model_returns_forces=True)
+
+    @staticmethod
+    def embedding(model):
+        """Mean pooling of node features by the library's GraphReadout (no parameters)."""
+        from .readouts.graph import GraphReadout
+
+        return GraphReadout(model.dim, pooling="mean")
 
     @staticmethod
     def representation(model):
@@ -252,10 +260,12 @@ def _run(energy_model, rep, graph, outputs, batch_size, cutoff, frames, n, n_fra
             if want_rep:
                 rep.output_details = want_details  # read when its graph compiles: one per flag
                 out = _compiled(rep, f"representation:{want_details}")(*tensors)
-                h = out[0] if want_details else out
-                h = h.asnumpy()[real][:, :n]
+                h_t = out[0] if want_details else out
+                h = h_t.asnumpy()[real][:, :n]
                 got["node_features"] = h
-                got["embedding"] = h.mean(1)
+                if "embedding" in outputs:
+                    pooled = _compiled(rep, "embedding")(h_t, tensors[2]).asnumpy()
+                    got["embedding"] = pooled[real]
                 if want_details:
                     att = out[1].asnumpy()[real][:, :n].mean(2)  # (b, n, K+1)
                     got["ponder_steps"] = out[2].asnumpy()[real][:, :n]

@@ -81,3 +81,20 @@ def test_model_json_with_bad_normalisation_is_refused(tmp_path, bad):
     info_file.write_text(json.dumps(info))
     with pytest.raises(CheckpointError, match="normalisation"):
         cgmolct.load(path)
+
+
+def test_embedding_is_the_graph_readout_of_the_node_features():
+    from cgmolct.readouts import GraphReadout
+
+    model = make_energy_model()
+    out = cgmolct.predict(model.representation, _graph(3), outputs=("node_features", "embedding"))
+    mask = ms.Tensor(np.ones((3, 9), bool))
+    pooled = GraphReadout(model.representation.dim)(ms.Tensor(out["node_features"]), mask)
+    np.testing.assert_allclose(out["embedding"], pooled.asnumpy(), rtol=1e-5, atol=1e-6)
+    # invariant to rotations and translations of the frame
+    graph = _graph(3)
+    turned = graph.select_frames(slice(None))
+    rot = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], np.float32)
+    turned.positions = (graph.positions @ rot.T + 3.0).astype(np.float32)
+    again = cgmolct.predict(model.representation, turned, outputs=("embedding",))
+    np.testing.assert_allclose(again["embedding"], out["embedding"], rtol=1e-4, atol=1e-4)

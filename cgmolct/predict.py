@@ -18,7 +18,8 @@ __all__ = ["predict", "OUTPUTS"]
 #: energies and forces are evaluated chunk by chunk (about 1.8 GB on the whole-graph path).
 AUTO_CHUNK_SLOTS = 100_000
 
-OUTPUTS = ("energy", "forces", "node_features", "embedding", "attention", "ponder_steps")
+OUTPUTS = ("energy", "forces", "node_features", "embedding", "attention", "ponder_steps",
+           "contacts")
 
 _MAX_ATTENTION_BYTES = 2 << 30
 
@@ -72,7 +73,11 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
         (F, n, dim); ``embedding`` (F, dim) the node features pooled by
         :class:`~cgmolct.readouts.GraphReadout` (mean; trained embeddings: :mod:`cgmolct.embed`); ``attention``
         (F, n, n) last-block attention of bead i on bead j, averaged over heads (MolCT);
-        ``ponder_steps`` (F, n) cycles used per bead summed over blocks (MolCT).
+        ``ponder_steps`` (F, n) cycles used per bead summed over blocks (MolCT);
+        ``contacts`` (n, n) contact probabilities of a contact model
+        (:class:`cgmolct.contacts.model.ContactModel`; one frame: its map, several: the mean
+        over frames, i.e. predicted contact frequencies; see
+        :func:`cgmolct.contacts.predict_contacts`).
     """
     from topologies.graph import CGGraph
 
@@ -82,6 +87,10 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
     if not isinstance(graph, CGGraph):
         raise InputError(f"predict needs a topologies.CGGraph (or a list of them); got "
                          f"{type(graph).__name__}")
+    from .contacts.model import ContactModel
+
+    if isinstance(model, ContactModel):
+        return _contacts(model, graph, outputs, frames, batch_size)
     energy_model, rep = _parts(model)
     check_trained_vocabulary(model, graph, strict)
     if outputs is None:
@@ -157,6 +166,17 @@ def _compiled(model, kind: str):
         builder = getattr(_Outputs, kind.split(":")[0])
         per_model[kind] = ms.jit(builder(model).construct)
     return per_model[kind]
+
+
+def _contacts(model, graph, outputs, frames, batch_size) -> Dict[str, np.ndarray]:
+    """Contact probabilities of a :class:`cgmolct.contacts.model.ContactModel`."""
+    from .contacts.predict import predict_contacts
+
+    wanted = ("contacts",) if outputs is None else \
+        ((outputs,) if isinstance(outputs, str) else tuple(outputs))
+    if wanted != ("contacts",):
+        raise InputError(f"a contact model predicts only 'contacts'; asked for {list(wanted)}")
+    return {"contacts": predict_contacts(model, graph, frames=frames, batch_size=batch_size)}
 
 
 def check_trained_vocabulary(model, graph, strict: bool = False) -> None:

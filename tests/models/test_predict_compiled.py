@@ -98,3 +98,18 @@ def test_embedding_is_the_graph_readout_of_the_node_features():
     turned.positions = (graph.positions @ rot.T + 3.0).astype(np.float32)
     again = cgmolct.predict(model.representation, turned, outputs=("embedding",))
     np.testing.assert_allclose(again["embedding"], out["embedding"], rtol=1e-4, atol=1e-4)
+
+
+def test_predict_contacts_of_the_shipped_contact_model():
+    """Issue 10: ``cgmolct.predict(model, graph, outputs=("contacts",))`` gives the (n, n) map."""
+    from MDAnalysisTests.datafiles import PSF, DCD
+
+    from cgmolct.contacts import load_shipped, predict_contacts
+
+    graph = topologies.build_graph(PSF, DCD, mapping="ca", frames=slice(0, 1))
+    model = load_shipped()
+    out = cgmolct.predict(model, graph, outputs=("contacts",))
+    assert out["contacts"].shape == (graph.n_beads, graph.n_beads)
+    np.testing.assert_allclose(out["contacts"], predict_contacts(model, graph), equal_nan=True)
+    with pytest.raises(InputError, match="only 'contacts'"):
+        cgmolct.predict(model, graph, outputs=("energy",))

@@ -1,0 +1,83 @@
+"""End to end: shipped reference → priors → training → simulation → FES, at a tiny size."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cgmolct.errors import DataError, InputError
+
+
+@pytest.fixture(scope="module")
+def small_reference(tmp_path_factory):
+    from cgmolct.reference import shipped_reference
+
+    graph = shipped_reference("backbone").select_frames(slice(0, 2000, 4))   # 500 frames
+    path = tmp_path_factory.mktemp("ref") / "ala2_backbone.npz"
+    graph.save(str(path))
+    return path
+
+
+def test_pipeline_end_to_end(small_reference, tmp_path):
+    from cgmolct.pipeline import run_cg_forcefield
+
+    out = tmp_path / "run"
+    s = run_cg_forcefield(str(small_reference), out, model="NIU1", dim=8, max_time_s=15,
+                          batch_size=50, replicas=2, sim_steps=100, save_every=50,
+                          noise_frames=50, n_resamples=20, threads=2)
+    for key in ("reference", "priors", "delta", "config", "png"):
+        assert Path(s["files"][key]).exists(), key
+    assert (out / "model" / "priors.json").is_file()
+    assert (out / "model" / "model.json").is_file() or any((out / "model").iterdir())
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["format"] == "cgmolct-cg-forcefield" and on_disk["version"] == 1
+    for x in (s["fes"]["js"], s["fes"]["js_noise_floor"], s["force_noise_floor"]["rmse"],
+              s["simulation"]["replica_steps_per_s"]):
+        assert math.isfinite(x)
+    assert s["simulation"]["frames_per_replica"] == 3
+    assert set(s["priors"]["terms"]) >= {"bonds", "angles", "dihedrals"}
+    cfg = json.loads((out / "train.json").read_text())
+    assert cfg["task"] == "forces" and cfg["data"]["format"] == "graph"
+    with pytest.raises(InputError, match="already holds"):
+        run_cg_forcefield(str(small_reference), out, max_time_s=1)
+
+
+def test_graph_without_forces_is_our_error(small_reference, tmp_path):
+    from topologies import CGGraph
+
+    from cgmolct.pipeline import run_cg_forcefield
+
+    g = CGGraph.load(str(small_reference))
+    bare = g._replace(forces=None)
+    path = tmp_path / "bare.npz"
+    bare.save(str(path))
+    with pytest.raises(DataError, match="no forces"):
+        run_cg_forcefield(str(path), tmp_path / "out")
+
+
+def test_bad_inputs(tmp_path):
+    from cgmolct.pipeline import run_cg_forcefield
+
+    with pytest.raises(InputError, match="does not exist"):
+        run_cg_forcefield(str(tmp_path / "missing.npz"), tmp_path / "out")
+    with pytest.raises(InputError, match="replicas"):
+        run_cg_forcefield(str(tmp_path / "missing.npz"), tmp_path / "out", replicas=0)
+
+
+def test_noise_floor_of_pure_noise(small_reference):
+    """Forces that are pure noise of known variance: the estimate recovers it."""
+    from topologies import CGGraph
+
+    from cgmolct.pipeline import force_noise_floor
+
+    rng = np.random.default_rng(0)
+    g0 = CGGraph.load(str(small_reference))
+    pos = g0.positions[0][None] + 0.01 * rng.normal(size=(400, 5, 3))
+    forces = 1.5 * rng.normal(size=(400, 5, 3))
+    g = g0._replace(positions=pos.astype(np.float32), forces=forces.astype(np.float32),
+                    labels={})
+    est = force_noise_floor(g, n_frames=200)
+    assert est["rmse"] == pytest.approx(1.5, rel=0.1)

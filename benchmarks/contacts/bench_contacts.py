@@ -38,9 +38,11 @@ CLASSES = ("short", "medium", "long", "all")
 
 
 def _env() -> dict:
+    from cgmolct.runtime import runtime_info
+
     return {"loadavg": list(os.getloadavg()), "cpu_count": os.cpu_count(),
             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
-            "python": sys.version.split()[0]}
+            "python": sys.version.split()[0], "runtime": runtime_info()}
 
 
 def _speed(model, n_calls: int) -> dict:
@@ -102,8 +104,15 @@ def main(argv=None) -> int:
                     help="output prefix (writes PREFIX.json and PREFIX.md)")
     ap.add_argument("--speed-calls", type=int, default=30)
     ap.add_argument("--quick", action="store_true", help="two test proteins, few speed calls (smoke run)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="MindSpore CPU threads (default: MindSpore's own choice; on a shared, "
+                         "oversubscribed machine 2 threads ran 6x slower than the default)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.threads is not None:
+        from cgmolct.runtime import set_threads
+
+        set_threads(args.threads)
 
     from cgmolct.contacts.baselines import LogisticContactBaseline, ca_distance_scores
     from cgmolct.contacts.labels import contact_maps, separation_matrix
@@ -113,8 +122,8 @@ def main(argv=None) -> int:
     from cgmolct.contacts.train import load_training_proteins
     from cgmolct.commands.contacts import _load_model
 
-    env_before = _env()
     model = _load_model(args.model)
+    env_before = _env()
     training = model.saved_info["metadata"].get("training", {})
     train_names = training.get("train_proteins")
     proteins = load_training_proteins()
@@ -190,7 +199,8 @@ def _markdown(r: dict) -> str:
               f"({s['n_calls']} calls after one compiling call per chain)",
               f"- AdK trajectory (214 residues), batches of 16 frames: {s['adk_frames_per_s_batch16']:.1f} frames/s",
               f"- load average before/after: {r['environment']['before']['loadavg']} / "
-              f"{r['environment']['after']['loadavg']} on {r['environment']['before']['cpu_count']} CPUs",
+              f"{r['environment']['after']['loadavg']} on {r['environment']['before']['cpu_count']} CPUs "
+              f"(MindSpore threads: {r['environment']['before']['runtime'].get('threads') or 'default'})",
               "", "## Ensemble (AdK, 98 DCD frames, predicted from the first frame only)", "",
               f"{e['pairs_changing']} pairs (|i−j| ≥ 6) change state along the trajectory.", "",
               "| predictor | AP of frequent contacts (f ≥ 0.5) | MAE of frequencies |", "|---|---|---|",

@@ -150,41 +150,6 @@ def _load_model(name: str):
     return model
 
 
-def _png(path: str, prob, truth, separation, title: str) -> None:
-    """Heat map: predictions below the diagonal, true contacts (|i − j| ≥ 3) above it."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from ..train.checkpoint import atomic_write_bytes
-
-    n = prob.shape[0]
-    rows, cols = np.indices((n, n))
-    shown = np.where(np.isfinite(prob), prob, 0.0)
-    if truth is not None:
-        shown = np.where(rows < cols, shown, np.nan)  # array row < col: below the diagonal
-    fig, ax = plt.subplots(figsize=(6, 5.2))
-    im = ax.imshow(shown, cmap="Blues", vmin=0, vmax=1, origin="lower", interpolation="nearest")
-    fig.colorbar(im, ax=ax, label="predicted contact probability")
-    if truth is not None:
-        i, j = np.nonzero((truth > 0.5) & (rows > cols) & (np.asarray(separation) >= 3))
-        ax.scatter(j, i, s=3, c="tab:red", marker="s", linewidths=0,
-                   label="true contacts (closest heavy < 4.5 Å)")
-        ax.legend(loc="upper left", fontsize=7, frameon=False)
-        ax.set_title(f"{title}\nbelow the diagonal: predicted; above: true contacts", fontsize=9)
-    else:
-        ax.set_title(f"{title}\n(no heavy atoms: no true contacts to overlay)", fontsize=9)
-    ax.set_xlabel("residue")
-    ax.set_ylabel("residue")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
-    plt.close(fig)
-    atomic_write_bytes(Path(path), buf.getvalue())
-
-
 def _predict(args) -> int:
     import numpy as np
 
@@ -215,7 +180,10 @@ def _predict(args) -> int:
         summary["metrics"] = contact_metrics(prob, truth, arrays["separation"])
     _write(args.output, arrays, summary)
     if args.png:
-        _png(args.png, prob, truth, arrays["separation"], f"{path.name}: {s.n_residues} residues")
+        from ..contacts.plot import plot_contact_map
+
+        plot_contact_map(args.png, prob, truth, arrays["separation"],
+                         f"{path.name}: {s.n_residues} residues")
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -6,7 +6,7 @@ frequencies, sequence-separation classes), ``native`` (fraction of native contac
 regression), ``pairs`` (the scored pair list), ``sources`` (training / test structures),
 ``model`` (ContactReadout, ContactModel), ``data`` (ContactDataset), ``objective``
 (ContactObjective), ``predict`` (predict_contacts), ``train`` (train_contact_model),
-``shipped`` (the trained model that comes with the library).
+``plot`` (heat maps), ``shipped`` (the trained model that comes with the library).
 
 The label, metric and baseline functions are numpy only; the model functions below import
 MindSpore on first use.
@@ -38,6 +38,7 @@ _LAZY = {
     "predict_contacts": ("cgmolct.contacts.predict", "predict_contacts"),
     "predict_contact_maps": ("cgmolct.contacts.predict", "predict_contact_maps"),
     "train_contact_model": ("cgmolct.contacts.train", "train_contact_model"),
+    "plot_contact_map": ("cgmolct.contacts.plot", "plot_contact_map"),
     "load_shipped": ("cgmolct.contacts.shipped", "load_shipped"),
     "SHIPPED_MODEL": ("cgmolct.contacts.shipped", "SHIPPED_MODEL"),
 }

@@ -54,6 +54,12 @@ def _check(model, graph):
             not np.all(np.asarray(graph.names) == "CA"):
         raise InputError(f"predict_contacts needs a CA-level graph (mapping 'ca'); this graph "
                          f"has mapping {graph.mapping.name!r} — build it with mapping='ca'")
+    other = np.flatnonzero(~np.asarray(graph.polymer, bool))
+    if len(other):
+        k = int(other[0])
+        raise InputError(f"predict_contacts scores protein residues; bead {k} "
+                         f"({graph.residue_names[k]} {graph.residue_ids[k]}, {len(other)} such beads) "
+                         "is not part of a polymer chain: build the graph with selection='protein'")
     rep = model.representation
     bad = np.flatnonzero((graph.types < 0) | (graph.types >= rep.vocabulary_size))
     if len(bad):

@@ -123,3 +123,19 @@ def test_split_is_by_protein_and_seeded():
     assert split_proteins(names, 5, seed=3) == (tr, va)
     test_names = {"adk", "cobrotoxin", "villin", "4e43", "1a28", "1hvr", "1osm"}
     assert not {f.name[:4].lower() for f in dssp_files()} & test_names
+
+
+def test_plot_contact_map(tmp_path):
+    from cgmolct.contacts.plot import plot_contact_map
+
+    n = 20
+    sep = _chain(n)
+    prob = np.where(sep < 3, np.nan, np.exp(-sep / 5.0))
+    truth = (sep >= 3) & (sep < 6)
+    out = plot_contact_map(tmp_path / "m.png", prob, truth, sep, "toy")
+    assert open(out, "rb").read(4) == b"\x89PNG"
+    assert plot_contact_map(tmp_path / "ca.png", prob).endswith("ca.png")
+    with pytest.raises(InputError):
+        plot_contact_map(tmp_path / "x.png", prob[:5], truth)
+    with pytest.raises(InputError):
+        plot_contact_map(tmp_path / "x.png", prob, truth[:5])

@@ -110,6 +110,10 @@ def test_bad_inputs(protein, model):
         predict_contacts(model.representation, graph)
     with pytest.raises(InputError):
         predict_contacts(model, graph, batch_size=0)
+    ligand = graph.select_frames(0)
+    ligand.polymer = np.zeros(graph.n_beads, bool)
+    with pytest.raises(InputError, match="selection='protein'"):
+        predict_contacts(model, ligand)
 
 
 def test_inputs_contract():

@@ -212,11 +212,14 @@ class MolCTEmbedder(TransformerMixin, BaseEstimator):
                 data = PairData.random(frames, int(self.n_pairs), self.distance, int(self.seed))
                 objective = MetricLoss(model)
             bs = frames.default_batch_size(int(self.batch_size))
-            rng = np.random.default_rng(int(self.seed))
-            sample = rng.permutation(len(frames))[:1024]
-            standardise_output(model, (frames.batch(sample[k:k + min(bs, 128)])
-                                       for k in range(0, len(sample), min(bs, 128))),
-                               None if data.targets is None else float(np.mean(data.targets)))
+            if self.objective == "metric":
+                # distances need a usable scale from the first step; not for VAMP: amplified
+                # outputs saturate the softmax head after the first Adam steps
+                rng = np.random.default_rng(int(self.seed))
+                sample = rng.permutation(len(frames))[:1024]
+                standardise_output(model, (frames.batch(sample[k:k + min(bs, 128)])
+                                           for k in range(0, len(sample), min(bs, 128))),
+                                   float(np.mean(data.targets)))
             self.history_ = train_objective(
                 objective, data, epochs=int(self.epochs), batch_size=bs,
                 learning_rate=float(self.learning_rate), seed=int(self.seed),

@@ -98,6 +98,8 @@ def main(argv=None) -> int:
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--train-s", type=float, default=300.0)
     p.add_argument("--dim", type=int, default=32)
+    p.add_argument("--train-frames", type=int, default=2400,
+                   help="evenly spaced training+validation frames (a loaded machine trains slowly)")
     p.add_argument("--replicas", type=int, default=64)
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--save-every", type=int, default=100)
@@ -115,6 +117,7 @@ def main(argv=None) -> int:
     results = json.loads(results_path.read_text()) if results_path.exists() else {"variants": {}}
     results.update(reference_inputs=len(paths), reference_ns=ns, train_s=args.train_s,
                    replicas=args.replicas, steps=args.steps, threads=args.threads, dim=args.dim,
+                   train_frames=args.train_frames,
                    load_average_start=load0, command=" ".join(sys.argv))
     for name in args.variants:
         model, terms = VARIANTS[name]
@@ -122,7 +125,7 @@ def main(argv=None) -> int:
         s = run_cg_forcefield(paths, work / name, model=model, dim=args.dim, max_time_s=args.train_s,
                               priors_terms=terms, replicas=args.replicas, sim_steps=args.steps,
                               save_every=args.save_every, seed=args.seed, threads=args.threads,
-                              overwrite=True)
+                              train_frames=args.train_frames, overwrite=True)
         s["wall_s"] = round(time.perf_counter() - t0, 1)
         shutil.copyfile(s["files"]["png"], out / f"fes_{name}.png")
         results["variants"][name] = s

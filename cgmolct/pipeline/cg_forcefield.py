@@ -138,7 +138,8 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
                       save_every: int = 100, dt: float = 0.002, friction: float = 1.0,
                       seed: int = 0, valid: float = 0.1, patience: Optional[int] = None,
                       threads: Optional[int] = None, noise_frames: int = 2000,
-                      n_resamples: int = 500, overwrite: bool = False) -> Dict[str, Any]:
+                      n_resamples: int = 500, train_frames: Optional[int] = None,
+                      overwrite: bool = False) -> Dict[str, Any]:
     """Train, simulate and evaluate a 5-bead alanine-dipeptide CG force field.
 
     Parameters
@@ -175,6 +176,9 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
         Frames of the force noise-floor estimate (:func:`~cgmolct.pipeline.force_noise_floor`).
     n_resamples : int
         Bootstrap resamples of the basin populations.
+    train_frames : int, optional
+        Train (and validate) on at most this many evenly spaced frames (default all); the
+        priors, the noise floor and the reference FES use every frame.
     overwrite : bool
         Replace an earlier run in ``output``.
 
@@ -235,14 +239,20 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
     priors = PriorFitter(temperature=temperature, terms=terms).fit(ref).fetch_model()
     save_priors(priors, out)
     delta = subtract_prior_forces(ref, priors)
-    delta_path = out / "delta.npz"
-    delta.save(str(delta_path))
-    timings["priors_s"] = time.perf_counter() - t0
-
-    # noise floor of the force-matching loss
     from .noise import force_noise_floor
 
     noise = force_noise_floor(delta, n_frames=noise_frames, seed=seed)
+    delta_path = out / "delta.npz"
+    if train_frames is not None and (isinstance(train_frames, bool) or train_frames < 10):
+        raise InputError(f"train_frames must be an integer >= 10, got {train_frames!r}")
+    if train_frames is not None and delta.n_frames > train_frames:
+        # evenly spaced frames: a time budget then still sees whole epochs and validations
+        keep = np.unique(np.linspace(0, delta.n_frames - 1, int(train_frames)).round().astype(int))
+        delta = delta.select_frames(keep)
+    delta.save(str(delta_path))
+    timings["priors_s"] = time.perf_counter() - t0
+
+
 
     # training through the same code path as `cgmolct train`
     t0 = time.perf_counter()
@@ -277,7 +287,8 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
                     prior_terms=list(priors.term_names), pipeline="cgmolct.pipeline.run_cg_forcefield")
     model_folder = out / "model"
     cgmolct.save(net, model_folder, metadata=metadata, priors=priors)
-    hist = json.loads((out / "train" / "history.json").read_text())
+    hist_path = out / "train" / "history.json"
+    hist = json.loads(hist_path.read_text()) if hist_path.exists() else []
     best = _best_record(hist)
 
     # simulation from reference frames
@@ -319,7 +330,7 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
                       "bead_names": [str(n) for n in ref.names], "ns": n_ns,
                       "pooled_frames": ref.provenance.get("pooled_frames", [int(ref.n_frames)])},
         "priors": {"terms": list(priors.term_names), "temperature_K": float(temperature)},
-        "training": {"model": model, "dim": int(dim), "n_params": summary_train.get("n_params"),
+        "training": {"model": model, "dim": int(dim), "frames": int(delta.n_frames), "n_params": summary_train.get("n_params"),
                      "status": summary_train.get("status"), "epochs": summary_train.get("epochs"),
                      "steps": summary_train.get("steps"), "best_epoch": summary_train.get("best_epoch"),
                      "max_time_s": float(max_time_s), "model_used": chosen,

@@ -19,7 +19,7 @@ __all__ = ["predict", "OUTPUTS"]
 AUTO_CHUNK_SLOTS = 100_000
 
 OUTPUTS = ("energy", "forces", "node_features", "embedding", "attention", "ponder_steps",
-           "contacts")
+           "contacts", "states")
 
 _MAX_ATTENTION_BYTES = 2 << 30
 
@@ -77,7 +77,9 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
         ``contacts`` (n, n) contact probabilities of a contact model
         (:class:`cgmolct.contacts.model.ContactModel`; one frame: its map, several: the mean
         over frames, i.e. predicted contact frequencies; see
-        :func:`cgmolct.contacts.predict_contacts`).
+        :func:`cgmolct.contacts.predict_contacts`); for a trained embedding model
+        (:class:`cgmolct.embed.model.EmbeddingModel`) ``embedding`` (F, d) and ``states``
+        (F, k) VAMP state probabilities.
     """
     from topologies.graph import CGGraph
 
@@ -88,9 +90,16 @@ def predict(model, graph, outputs: Optional[Sequence[str]] = None, *, batch_size
         raise InputError(f"predict needs a topologies.CGGraph (or a list of them); got "
                          f"{type(graph).__name__}")
     from .contacts.model import ContactModel
+    from .embed.model import EmbeddingModel
 
     if isinstance(model, ContactModel):
         return _contacts(model, graph, outputs, frames, batch_size)
+    if isinstance(model, EmbeddingModel):
+        return _embeddings(model, graph, outputs, frames, batch_size, cutoff)
+    if outputs is not None and {"contacts", "states"} & set((outputs,) if isinstance(outputs, str)
+                                                           else outputs):
+        raise InputError("'contacts' need a contact model (cgmolct.contacts.load_shipped()) and "
+                         "'states' a VAMP embedding model (cgmolct.embed)")
     energy_model, rep = _parts(model)
     check_trained_vocabulary(model, graph, strict)
     if outputs is None:
@@ -177,6 +186,22 @@ def _contacts(model, graph, outputs, frames, batch_size) -> Dict[str, np.ndarray
     if wanted != ("contacts",):
         raise InputError(f"a contact model predicts only 'contacts'; asked for {list(wanted)}")
     return {"contacts": predict_contacts(model, graph, frames=frames, batch_size=batch_size)}
+
+
+def _embeddings(model, graph, outputs, frames, batch_size, cutoff) -> Dict[str, np.ndarray]:
+    """Embeddings (and VAMP state probabilities) of a trained
+    :class:`cgmolct.embed.model.EmbeddingModel`: its own GraphReadout, one vector per frame."""
+    from .embed.infer import embed_frames
+
+    wanted = ("embedding",) if outputs is None else \
+        ((outputs,) if isinstance(outputs, str) else tuple(outputs))
+    bad = sorted(set(wanted) - {"embedding", "states"})
+    if bad or ("states" in wanted and not getattr(model, "n_states", 0)):
+        raise InputError(f"an embedding model gives 'embedding' (and 'states' with a VAMP state "
+                         f"head); asked for {list(wanted)}")
+    res = embed_frames(model, graph if frames is None else graph.select_frames(frames),
+                       batch_size=max(int(batch_size), 256), cutoff=cutoff)
+    return {k: res[k] for k in wanted}
 
 
 def check_trained_vocabulary(model, graph, strict: bool = False) -> None:

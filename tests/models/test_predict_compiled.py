@@ -113,3 +113,21 @@ def test_predict_contacts_of_the_shipped_contact_model():
     np.testing.assert_allclose(out["contacts"], predict_contacts(model, graph), equal_nan=True)
     with pytest.raises(InputError, match="only 'contacts'"):
         cgmolct.predict(model, graph, outputs=("energy",))
+
+
+def test_predict_of_an_embedding_model_uses_its_graph_readout():
+    """Issue 11: a trained embedding model's vectors (and VAMP states) through cgmolct.predict."""
+    from cgmolct.embed.infer import embed_frames
+    from cgmolct.embed.model import EmbeddingModel
+    from cgmolct.models import MolCT
+
+    ms.set_seed(3)
+    model = EmbeddingModel(MolCT(dim=16, n_heads=2, n_interactions=1), n_states=3)
+    graph = _graph(4)
+    out = cgmolct.predict(model, graph, outputs=("embedding", "states"))
+    ref = embed_frames(model, graph)
+    np.testing.assert_allclose(out["embedding"], ref["embedding"], rtol=1e-5, atol=1e-6)
+    assert out["states"].shape == (4, 3)
+    np.testing.assert_allclose(out["states"].sum(1), 1.0, atol=1e-5)
+    with pytest.raises(InputError, match="embedding model gives"):
+        cgmolct.predict(model, graph, outputs=("energy",))

@@ -233,9 +233,10 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     p.add_argument("--adk", help=argparse.SUPPRESS)
-    p.add_argument("--repeats", type=int, default=None)
+    p.add_argument("--repeats", type=int, default=None, help="timed peer steps per model")
+    p.add_argument("--steps", type=int, default=None, help="trainer/bare steps per model")
     args = p.parse_args(argv)
-    steps = 8 if args.quick else 64
+    steps = args.steps or (8 if args.quick else 64)
     repeats = args.repeats or (4 if args.quick else 24)
     if args.one:
         kind, *rest = args.one
@@ -248,10 +249,10 @@ def main(argv=None) -> int:
     res = {"date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
            "threads": args.threads, "load_average_start": _load(),
            "command": "python -m benchmarks.bench_training" + (" --quick" if args.quick else "")
-           + (" --peers" if args.peers else ""), "trainer_vs_bare": [], "peers": {}}
+           + (" --peers" if args.peers else "") + f" --steps {steps} --repeats {repeats}", "trainer_vs_bare": [], "peers": {}}
     for model in TRAINER_MODELS:
-        r = _subprocess(["--one", "trainer", model, "--threads", str(args.threads)]
-                        + (["--quick"] if args.quick else []))
+        r = _subprocess(["--one", "trainer", model, "--threads", str(args.threads),
+                         "--steps", str(steps)])
         print(json.dumps(r), flush=True)
         res["trainer_vs_bare"].append(r)
     if args.peers:

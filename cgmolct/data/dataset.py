@@ -199,11 +199,11 @@ class MolecularDataset:
             chunks["sample_system"].append(np.full(len(idx), g, np.int64))
             chunks["sample_frame"].append(idx.astype(np.int64))
             sample_sizes += [n] * len(idx)
-            pos = np.asarray(graph.positions[idx], np.float32)
+            pos = _frames(graph.positions, fsel, idx)
             _check_finite(pos, "positions", where, idx)
             chunks["positions"].append(pos.reshape(-1, 3))
             if graph.forces is not None:
-                frc = np.asarray(graph.forces[idx], np.float32)
+                frc = _frames(graph.forces, fsel, idx)
                 _check_finite(frc, "forces", where, idx)
                 chunks["forces"].append(frc.reshape(-1, 3))
             if graph.energies is not None:
@@ -236,7 +236,7 @@ class MolecularDataset:
             "sample_system": np.concatenate(chunks["sample_system"]),
             "sample_frame": np.concatenate(chunks["sample_frame"]),
             "sample_offsets": _offsets(sample_sizes),
-            "positions": np.concatenate(chunks["positions"]),
+            "positions": _joined(chunks["positions"]),
         }
         if has["edge"]:
             arrays["edge_pairs"] = np.concatenate(chunks["edge_pairs"]).reshape(-1, 2)
@@ -244,7 +244,7 @@ class MolecularDataset:
             arrays["edge_offsets"] = _offsets(edge_sizes)
         for key in ("forces", "energy", "box", "contacts"):
             if has[key] and chunks[key]:
-                arrays[key] = np.concatenate(chunks[key])
+                arrays[key] = _joined(chunks[key])
         if label_names:
             arrays["labels"] = np.concatenate(chunks["labels"])
         meta = {"name": "graphs", "source": sources[0] if len(set(sources)) == 1 else sources,
@@ -496,13 +496,31 @@ class MolecularDataset:
         return f"MolecularDataset({', '.join(parts)})"
 
 
-def _check_finite(arr: np.ndarray, name: str, where: str, frames: np.ndarray) -> None:
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        first = np.argwhere(bad)[0]
-        detail = f", bead {int(first[1])}" if arr.ndim > 1 else ""
-        raise DataError(f"{where}: {name} of frame {int(frames[first[0]])}{detail} is NaN or "
-                        f"infinite ({int(bad.sum())} bad values)")
+def _frames(arr, selection, idx: np.ndarray) -> np.ndarray:
+    """Frames ``idx`` of a (frames, beads, 3) array as float32; all frames of a float32 array
+    (a memory-mapped graph folder) stay a view, so a trajectory bigger than memory is read
+    page by page when batches are made, never copied whole."""
+    if selection is None and getattr(arr, "dtype", None) == np.float32 and arr.flags.c_contiguous:
+        return arr
+    return np.asarray(arr[idx], np.float32)
+
+
+def _joined(parts: List[np.ndarray]) -> np.ndarray:
+    """One array of ``parts`` (one part is returned as it is: no copy of a memory map)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _check_finite(arr: np.ndarray, name: str, where: str, frames: np.ndarray,
+                  chunk: int = 4096) -> None:
+    """Refuse NaN/inf, naming the first bad frame; reads ``chunk`` frames at a time."""
+    for start in range(0, len(arr), chunk):
+        part = np.asarray(arr[start:start + chunk])
+        bad = ~np.isfinite(part)
+        if bad.any():
+            first = np.argwhere(bad)[0]
+            detail = f", bead {int(first[1])}" if part.ndim > 1 else ""
+            raise DataError(f"{where}: {name} of frame {int(frames[start + first[0]])}{detail} "
+                            f"is NaN or infinite ({int(bad.sum())} bad values in this block)")
 
 
 def _label_columns(graph, names: List[str]) -> List[str]:

@@ -162,3 +162,26 @@ def test_contacts_survive_subset_and_folder(tmp_path):
         np.testing.assert_array_equal(back.sample(k)["contacts"], contacts[g][f])
         np.testing.assert_array_equal(back.sample(k)["pairs"], pairs[g])
         np.testing.assert_array_equal(view.sample(k)["contacts"], contacts[g][f])
+
+
+def test_graph_folder_trains_from_the_memory_map(tmp_path):
+    """Issue 8: a saved graph folder opened with mmap keeps its frames on disk: the data set's
+    positions and forces are views of the memory map, not copies."""
+    import topologies
+    from cgmolct.data import open_dataset
+
+    rng = np.random.default_rng(0)
+    xyz = rng.normal(size=(50, 6, 3)).astype(np.float32) * 2
+    g = topologies.from_arrays(["C"] * 6, xyz, forces=rng.normal(size=(50, 6, 3)))
+    g.save(tmp_path / "traj")  # a folder of .npy files
+    ds = open_dataset(tmp_path / "traj", mmap=True)
+
+    def on_disk(arr):
+        while arr is not None and not isinstance(arr, np.memmap):
+            arr = arr.base if isinstance(arr, np.ndarray) else None
+        return arr is not None
+
+    assert on_disk(ds.arrays["positions"]) and on_disk(ds.arrays["forces"])
+    assert not on_disk(open_dataset(tmp_path / "traj", mmap=False).arrays["positions"])
+    b = ds.batch([3, 7], cutoff=5.0)
+    np.testing.assert_array_equal(b["positions"][1, :6], xyz[7])

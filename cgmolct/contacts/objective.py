@@ -6,13 +6,12 @@ contacts or ensemble frequencies in [0, 1] (BCE against a soft target).
 """
 from __future__ import annotations
 
-import mindspore as ms
 from mindspore import nn, ops
 
 from ..data import keys as K
 from ..train.losses import EdgeBCELoss
 
-__all__ = ["ContactObjective", "ContactTrainStep"]
+__all__ = ["ContactObjective"]
 
 
 class ContactObjective(nn.Cell):
@@ -40,27 +39,3 @@ class ContactObjective(nn.Cell):
         logits = self.model(types, positions, atom_mask, neighbours, neighbour_mask,
                             rel_neighbours, rel_codes, rel_mask, pairs, pair_codes, pair_mask)
         return self.loss(logits, contacts, ops.cast(pair_mask, logits.dtype))
-
-
-class ContactTrainStep(nn.Cell):
-    """One compiled training step (until the library's Trainer takes over this task).
-
-    ``step(*inputs) -> loss``: objective, gradients by ``GradOperation``, clipping to the
-    global norm ``clip``, optimiser update, all in one ``ms.jit`` graph (compiled once per
-    input shape; inputs are the tensors of ``ContactObjective.INPUTS``, positionally).
-    """
-
-    def __init__(self, objective: nn.Cell, optimizer: nn.Optimizer, clip: float = 10.0):
-        super().__init__(auto_prefix=False)
-        self.objective = objective
-        self.optimizer = optimizer
-        self.weights = optimizer.parameters
-        self.grad = ops.GradOperation(get_by_list=True)
-        self.clip = float(clip)
-        self.construct = ms.jit(self.construct)
-
-    def construct(self, *inputs):
-        loss = self.objective(*inputs)
-        grads = self.grad(self.objective, self.weights)(*inputs)
-        grads = ops.clip_by_global_norm(grads, self.clip)
-        return ops.depend(loss, self.optimizer(grads))

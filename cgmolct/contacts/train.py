@@ -12,7 +12,7 @@
      (compiled TrainStep, cosine schedule from ``lr`` to ``lr_final``, NaN guard,
      ``best.npz``/``last.npz`` checkpoints with exact resume in ``<output>.training/``),
      validated by :func:`contact_metrics_fn`;
-   - ``engine: step``: the compiled :class:`~cgmolct.contacts.objective.ContactTrainStep`
+   - ``engine: step``: the library's compiled :class:`~cgmolct.train.step.TrainStep`
      with an exponential decay from ``lr`` to ``lr_final`` (no checkpoints; the engine the
      shipped model was trained with);
 4. after every epoch computes the mean average precision (|i − j| ≥ 6) of the validation
@@ -152,18 +152,18 @@ def _parameters(model) -> Dict[str, np.ndarray]:
 
 
 def _fit_step(cfg, model, objective, ds, valid, log):
-    """Engine ``step``: ContactTrainStep, exponential LR decay, best epoch by validation AP."""
+    """Engine ``step``: the library's compiled :class:`~cgmolct.train.step.TrainStep` in a plain
+    loop, exponential LR decay (the rate is an input of the graph), best epoch by validation AP."""
     import mindspore as ms
 
     from ..data import keys as K
     from .data import BATCH_KEYS
-    from .objective import ContactTrainStep
+    from ..train.step import TrainStep
     from .predict import _forward
 
     rng = np.random.default_rng(int(cfg["seed"]))
-    optimizer = ms.nn.Adam(model.trainable_params(), learning_rate=ms.Parameter(
-        ms.Tensor(np.float32(cfg["lr"])), name="contact_lr"))
-    step = ContactTrainStep(objective, optimizer, clip=10.0)
+    optimizer = ms.nn.Adam(model.trainable_params(), learning_rate=float(cfg["lr"]))
+    step = TrainStep(objective, optimizer, clip=10.0)
 
     n_steps_epoch = int(np.ceil(len(ds) / cfg["batch_size"]))
     total = cfg["epochs"] * n_steps_epoch
@@ -177,13 +177,12 @@ def _fit_step(cfg, model, objective, ds, valid, log):
         for s in range(n_steps_epoch):
             frac = done / max(1, total - 1)
             lr = cfg["lr"] * (cfg["lr_final"] / cfg["lr"]) ** frac
-            optimizer.learning_rate.set_data(ms.Tensor(np.float32(lr)))
             batch = ds.batch(order[s * cfg["batch_size"]:(s + 1) * cfg["batch_size"]])
             if cfg["noise"] > 0:
                 noise = rng.normal(0.0, cfg["noise"], batch[K.POSITIONS].shape)
                 batch[K.POSITIONS] = (batch[K.POSITIONS] + noise * batch[K.ATOM_MASK][..., None]
                                       ).astype(np.float32)
-            loss = step(*[ms.Tensor(batch[k]) for k in BATCH_KEYS])
+            loss, _ = step(ms.Tensor(np.float32(lr)), *[ms.Tensor(batch[k]) for k in BATCH_KEYS])
             losses.append(float(loss.asnumpy()))
             done += 1
         model.set_train(False)

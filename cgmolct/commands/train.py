@@ -79,17 +79,17 @@ def run(args: argparse.Namespace) -> int:
     from ..train.metrics import format_metrics
     from ..train.run import train
 
-    from ..errors import ModelError
+    from ..errors import InputError, ModelError
 
     try:
         summary = train(cfg, resume=args.resume, overwrite=args.overwrite,
                         resume_from=args.resume_from)
-    except ConfigError as exc:
-        if str(args.config) in str(exc):
-            raise
-        raise ConfigError(f"{args.config}: {exc}") from None
     except ModelError as exc:  # a model the configuration's values cannot build
         raise ConfigError(f"{args.config}: model section: {exc}") from None
+    except InputError as exc:  # configuration, data or checkpoint problems: name the file
+        if str(args.config) in str(exc):
+            raise
+        raise type(exc)(f"{args.config}: {exc}") from None
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:

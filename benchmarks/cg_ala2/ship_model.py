@@ -1,0 +1,100 @@
+"""Copy a pipeline run's model into ``cgmolct/pipeline/shipped/`` and write its model card.
+
+    python benchmarks/cg_ala2/run_pipeline.py --variants NIU1_priors --train-s 200 \\
+        --train-frames 2400 --replicas 64 --steps 2000 --save-every 50 -o /tmp/cg_ala2_results_NIU1
+    python benchmarks/cg_ala2/ship_model.py /tmp/cg_ala2_pipeline/NIU1_priors
+
+The card's numbers are read from the run's ``summary.json`` (nothing typed by hand).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "cgmolct" / "pipeline" / "shipped"
+NAME = "ala2_backbone_niu1"
+
+
+def card(s: dict, run: Path) -> str:
+    t, f, sim, nf = s["training"], s["fes"], s["simulation"], s["force_noise_floor"]
+    ref, cg = f["reference"], f["cg"]
+
+    def pops(side):
+        return ", ".join(f"{b} {side['populations_percent'][b]:.1f} ± {side['errors_percent'][b]:.1f}"
+                         for b in ("beta_C7eq", "alphaR", "alphaL"))
+
+    return f"""# Model card: {NAME}
+
+A small CG force field of alanine dipeptide (ACE-ALA-NME) on the 5-bead `backbone` map
+(C of ACE, N, CA, C, N of NME), for `cgmolct.load`, `cgmolct.predict` and `cgmolct simulate`
+(`cgmolct.pipeline.SHIPPED_MODEL`). It is a demonstration model trained for minutes on a loaded
+shared machine, **not a converged force field**: read the metrics below before using it.
+
+## Data
+All-atom reference from `cgmolct data reference` (OpenMM, AMBER ff03 + OBC implicit solvent,
+300 K, Langevin 1 fs, friction 1/ps, no constraints, a frame per ps):
+{s['reference']['ns']} ns in {len(s['reference']['inputs'])} independent seeds pooled
+({s['reference']['frames']} frames; made by `benchmarks/cg_ala2/data_gen.py`). Training used
+{t['frames']} evenly spaced frames (90 % train, 10 % validation, seed 0).
+
+## Mapping
+`cgmolct data map --mapping backbone`: bead positions of the representative atoms, bead forces
+summed over all atoms of each bead (force-matching-consistent). Bead masses (amu):
+{', '.join(f'{m:.2f}' for m in sim['masses_amu'])}.
+
+## Priors (`priors.json`, added to the network energy in simulation)
+Fitted by Boltzmann inversion at {s['priors']['temperature_K']} K: {', '.join(s['priors']['terms'])}
+(harmonic bonds and angles, Fourier series in the signed dihedrals φ and ψ — they break the
+mirror symmetry a distance-only network cannot —, a (σ/r)⁶ wall). The network is trained on
+the delta forces F_ref − F_prior.
+
+## Model
+{t['model']} (MolCT, fixed cycles), feature size {t['dim']}, {t['n_params']:,} parameters;
+task `forces`, Adam, {t['epochs']} epoch(s) in a {t['max_time_s']:.0f} s wall-time budget
+(status: {t['status']}).
+
+## Metrics
+- Validation delta-force RMSE {t['valid_force_rmse']:.3f} kcal/mol/Å (MAE {t['valid_force_mae']:.3f})
+  per component; noise floor {nf['rmse']:.3f} kcal/mol/Å ({nf['method']}; median neighbour RMSD
+  {nf['neighbour_rmsd_median_A']:.3f} Å).
+- Simulation: {sim['replicas']} replicas × {sim['steps']} steps (dt {sim['dt_ps']} ps, friction
+  {sim['friction_per_ps']}/ps, 300 K) from reference frames: JS divergence of the φ/ψ
+  distribution {f['js']:.3f} (natural log, 60 × 60 bins) vs the reference; the reference's
+  half-vs-half noise floor is {f['js_noise_floor']:.3f}.
+- Basin populations (%, block bootstrap): reference {pops(ref)}; CG {pops(cg)}.
+- Speed on the shared machine (load average {', '.join(f'{x:.1f}' for x in s['load_average'])}):
+  {sim['replica_steps_per_s']:,.0f} replica-steps/s.
+
+## Regenerate
+    # /tmp/ala2_ref: the long reference set of benchmarks/cg_ala2/README.md ("Reference data")
+    python benchmarks/cg_ala2/run_pipeline.py --variants NIU1_priors --train-s {t['max_time_s']:.0f} \\
+        --train-frames {t['frames']} --replicas {sim['replicas']} --steps {sim['steps']} \\
+        --save-every {sim['save_every']} -o /tmp/cg_ala2_results_NIU1
+    python benchmarks/cg_ala2/ship_model.py /tmp/cg_ala2_pipeline/NIU1_priors
+
+(source run: `{run}`; the wall-time budget makes the weights depend on the machine's speed).
+"""
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", help="output folder of cgmolct.pipeline.run_cg_forcefield")
+    args = p.parse_args(argv)
+    run = Path(args.run)
+    s = json.loads((run / "summary.json").read_text())
+    target = SHIPPED / NAME
+    if target.exists():
+        shutil.rmtree(target)
+    SHIPPED.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(run / "model", target)
+    (SHIPPED / "MODEL_CARD.md").write_text(card(s, run))
+    print(f"wrote {target} and {SHIPPED / 'MODEL_CARD.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -58,7 +58,7 @@ def _row(name, s):
         return f"{side['populations_percent'][b]:.1f} ± {side['errors_percent'][b]:.1f}"
 
     return (f"| {name} | {t['max_time_s']:.0f} s / {t['frames']} | {sim['replicas']} × {sim['steps']} | "
-            f"{t['epochs']} | {t['valid_force_rmse']:.3f} | {nf['rmse']:.3f} | "
+            f"{t['epochs']} | {'n/a' if t['valid_force_rmse'] is None else format(t['valid_force_rmse'], '.3f')} | {nf['rmse']:.3f} | "
             f"{f['js']:.3f} | {f['js_noise_floor']:.3f} | {pop(cg, 'beta_C7eq')} | {pop(cg, 'alphaR')} | "
             f"{pop(cg, 'alphaL')} | {f['max_population_difference_percent']:.1f} | "
             f"{sim['replica_steps_per_s']:,.0f} |")
@@ -85,7 +85,8 @@ def write_markdown(results, path: Path) -> None:
     for name, s in results["variants"].items():
         lines.append(_row(name, s))
     lines += ["", "Force RMSE: kcal/mol/Å per component of the delta forces on the validation "
-              "frames (best epoch). Noise floor: " + any_s["force_noise_floor"]["method"] + ".",
+              "frames (best epoch; n/a: the budget ended before the first validation, the last weights "
+              "were simulated). Noise floor: " + any_s["force_noise_floor"]["method"] + ".",
               "JS: natural log, 60×60 bins, no pseudocounts; its noise floor is the JS between the "
               "two halves of the pooled reference. Populations: block bootstrap (20 blocks).", ""]
     path.write_text("\n".join(lines) + "\n")

@@ -220,9 +220,12 @@ def _markdown(res: dict) -> str:
                     lines.append(f"| {system} | {name} | error: {r['error'][-100:]!r} | | | |")
                     continue
                 ratio = f"{r['frames_per_s'] / base:.2f}" if base else "n/a"
-                lines.append(f"| {system} | {name} | {r['n_params']:,} | {r['frames_per_s']:.0f} | "
+                lines.append(f"| {system} | {name} | {r['n_params']:,} | {r['frames_per_s']:.3g} | "
                              f"{ratio} | {r['load_average_1_5_15']} |")
-        lines += ["", "Target: MolCT ≥ 1.0× SchNetPack's SchNet (3 interactions, 128 features)."]
+        lines += ["", "Target: MolCT ≥ 1.0× SchNetPack's SchNet (3 interactions, 128 features). "
+                  "Each row ran in its own process, one after the other; compare the load "
+                  "column: when the machine's load changed during the run, ratios between rows "
+                  "run at different loads are biased."]
     return "\n".join(lines) + "\n"
 
 
@@ -231,12 +234,18 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="few steps (a check that it runs)")
     p.add_argument("--peers", action="store_true", help="also the SchNetPack comparison")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--render", action="store_true",
+                   help="rewrite training.md from the committed training.json")
     p.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     p.add_argument("--adk", help=argparse.SUPPRESS)
     p.add_argument("--repeats", type=int, default=None, help="timed peer steps per model")
     p.add_argument("--steps", type=int, default=None, help="trainer/bare steps per model")
     args = p.parse_args(argv)
     steps = args.steps or (8 if args.quick else 64)
+    if args.render:
+        res = json.loads((RESULTS / "training.json").read_text())
+        (RESULTS / "training.md").write_text(_markdown(res))
+        return 0
     repeats = args.repeats or (4 if args.quick else 24)
     if args.one:
         kind, *rest = args.one

@@ -100,6 +100,13 @@ def _step_contacts(out: Path) -> Dict[str, object]:
                         f"{ours['p@L']:.2f} (baseline {base['p@L']:.2f})")}
 
 
+def _step_cg_forcefield(out: Path) -> Dict[str, object]:
+    """The CG force-field pipeline, minutes-long, on the shipped alanine-dipeptide reference."""
+    from .pipeline._demo import run_demo_step
+
+    return run_demo_step(out)
+
+
 def _step_embed(out: Path) -> Dict[str, object]:
     from .embed._demo import run_embed_demo
 
@@ -116,6 +123,7 @@ STEPS: List[Tuple[str, Callable[[Path], Dict[str, object]]]] = [
     ("graph", _step_graph),
     ("model", _step_model),
     ("train", _step_train),
+    ("cg_forcefield", _step_cg_forcefield),
     ("contacts", _step_contacts),
     ("embed", _step_embed),
 ]

@@ -8,9 +8,10 @@ Two layouts hold the same arrays and the same JSON metadata:
 
 Array names: the per-bead fields, ``bonds``, ``bond_types``, ``positions`` and the optional
 ``forces``, ``energies``, ``box``, ``label.<name>`` and ``mapping.<field>``.  The metadata
-records ``format`` (``"cgmolct-cggraph"``), ``format_version``, the array names, the mapping
-name and sizes, and the provenance.  Writes are atomic (temporary file or folder, then
-``os.replace``).  Loading uses ``allow_pickle=False`` and checks the format version.
+records ``format`` (``"cgmolct-cggraph"``), ``format_version`` (the two header keys of every
+cgmolct file; a legacy ``version`` key is read when ``format_version`` is absent), the array
+names, the mapping name and sizes, and the provenance.  Writes are atomic (temporary file
+or folder, then ``os.replace``).  Loading uses ``allow_pickle=False`` and checks the format version.
 """
 from __future__ import annotations
 
@@ -127,7 +128,9 @@ def _parse_meta(text: str, where: str) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise GraphFormatError(f"{where} is not a saved CGGraph (metadata format is "
                                f"{meta.get('format') if isinstance(meta, dict) else None!r})")
-    version = str(meta.get("format_version"))
+    # ``format_version`` (the key of every cgmolct file header); a legacy ``version`` key is
+    # read when it is absent, as cgmolct.storage.check_header does
+    version = str(meta["format_version"] if "format_version" in meta else meta.get("version"))
     if version not in SUPPORTED_VERSIONS:
         raise GraphFormatError(f"{where}: CGGraph format version {version} is not supported "
                                f"(this code reads versions {', '.join(SUPPORTED_VERSIONS)}); "

@@ -11,19 +11,39 @@ Examples::
 
 INPUT is a (frames, d) .npy embedding, a saved graph, or a structure file with trajectories.
 OUTDIR receives ``labels.npy`` (frames,) int64 (−1: DBSCAN noise), ``clusters.json``
-(populations, silhouette, representative frames), ``cluster_<k>.pdb`` (the CG frame nearest
+(format ``cgmolct-clusters``: populations, silhouette, representative frames; read back by
+:func:`read_clusters`), ``cluster_<k>.pdb`` (the CG frame nearest
 each cluster centre, read by MDAnalysis) and ``embedding.png``.
 """
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from .graph import _build_options
 
 FORMAT = "cgmolct-clusters"
 VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+CLUSTERS_FILE = "clusters.json"
+
+
+def read_clusters(path) -> dict:
+    """The ``clusters.json`` record of a ``cgmolct cluster`` output folder (or the file itself).
+
+    Raises
+    ------
+    InputError
+        Missing, corrupt, another format or an unknown version.
+    """
+    from ..errors import InputError
+    from ..storage import read_json_record
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / CLUSTERS_FILE
+    return read_json_record(path, FORMAT, SUPPORTED_VERSIONS, InputError,
+                            what="cgmolct clusters file")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -126,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..analysis.clustering import cluster, plot_embedding, populations, representatives
     from ..errors import InputError
-    from ..train.checkpoint import atomic_write_bytes, atomic_write_text
+    from ..storage import atomic_write_bytes, make_header, write_json_record
 
     if args.n_clusters is not None and args.n_clusters < 1:
         raise InputError(f"--n-clusters must be >= 1, got {args.n_clusters}")
@@ -152,14 +172,13 @@ def run(args: argparse.Namespace) -> int:
             pdbs[str(c)] = f"cluster_{c}.pdb"
     plot_embedding(x, labels, out / "embedding.png",
                    title=f"{args.method}: {res['n_clusters']} clusters ({kind})")
-    info = {"format": FORMAT, "version": VERSION, "input": str(args.input), "features": kind,
-            "method": args.method, "n_frames": int(len(labels)), "n_clusters": res["n_clusters"],
-            "silhouette": res["silhouette"],
-            "silhouette_by_k": {str(k): v for k, v in res.get("silhouette_by_k", {}).items()},
-            "eps": res.get("eps"),
-            "populations": {str(k): v for k, v in populations(labels).items()},
-            "representatives": {str(k): v for k, v in reps.items()}, "pdb": pdbs}
-    atomic_write_text(out / "clusters.json", json.dumps(info, indent=2))
+    info = make_header(
+        FORMAT, VERSION, input=str(args.input), features=kind, method=args.method,
+        n_frames=int(len(labels)), n_clusters=res["n_clusters"], silhouette=res["silhouette"],
+        silhouette_by_k={str(k): v for k, v in res.get("silhouette_by_k", {}).items()},
+        eps=res.get("eps"), populations={str(k): v for k, v in populations(labels).items()},
+        representatives={str(k): v for k, v in reps.items()}, pdb=pdbs)
+    write_json_record(out / CLUSTERS_FILE, info, indent=2)
     pops = ", ".join(f"{k}: {v:.2f}" for k, v in populations(labels).items())
     print(f"cgmolct cluster: {res['n_clusters']} clusters by {args.method} on {kind} of "
           f"{len(labels)} frames (silhouette {res['silhouette']:.2f}; populations {pops}); wrote {out}")

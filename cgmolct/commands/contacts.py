@@ -10,23 +10,49 @@ Examples::
 
 ``labels`` writes an npz with ``contacts`` (frames, n, n) uint8, ``frequency`` (n, n),
 ``separation`` (n, n), residue names/ids/chains, ``q`` (frames,) with ``--q`` and a JSON
-header ``__json__`` (format ``cgmolct-contact-labels``, version 1).  ``predict`` writes
+header ``__json__`` (format ``cgmolct-contact-labels``, ``format_version`` 1).  ``predict`` writes
 ``probability`` (n, n) (0 beyond the 16 Å pair list, NaN for |i − j| < 3), the residue
 table and, when the input has all atoms, ``truth`` (n, n) closest-heavy contacts
-(frequencies over the frames of a trajectory); MODEL is a saved contact model folder or
-``shipped`` (the model that comes with cgmolct).
+(frequencies over the frames of a trajectory) and the header ``__json__`` (format
+``cgmolct-contact-map``); MODEL is a saved contact model folder or ``shipped`` (the model
+that comes with cgmolct).  :func:`read_contacts` reads either file back.
 """
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from pathlib import Path
 
+from ..storage import make_header
+
 LABELS_FORMAT = "cgmolct-contact-labels"
 MAP_FORMAT = "cgmolct-contact-map"
 FORMAT_VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+#: Name of the header entry of the contact ``.npz`` files.
+HEADER_KEY = "__json__"
+
+
+def read_contacts(path, kind: str = LABELS_FORMAT):
+    """Read a file of ``cgmolct contacts labels`` (``kind`` = :data:`LABELS_FORMAT`) or of
+    ``cgmolct contacts predict`` (:data:`MAP_FORMAT`).
+
+    Returns
+    -------
+    header, arrays
+        The JSON header and the arrays by name.
+
+    Raises
+    ------
+    InputError
+        Missing, corrupt or truncated file, another format or an unknown version.
+    """
+    from ..errors import InputError
+    from ..storage import read_npz_record
+
+    return read_npz_record(path, kind, SUPPORTED_VERSIONS, InputError, meta_key=HEADER_KEY,
+                           what=f"{kind} file")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -62,22 +88,14 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", default=None, metavar="START:STOP:STEP", help="frames to read")
 
 
-def _npz_bytes(arrays: dict, header: dict) -> bytes:
-    import numpy as np
-
-    buf = io.BytesIO()
-    np.savez_compressed(buf, __json__=np.array(json.dumps(header)), **arrays)
-    return buf.getvalue()
-
-
 def _write(path: str, arrays: dict, header: dict) -> None:
     from ..errors import InputError
-    from ..train.checkpoint import atomic_write_bytes
+    from ..storage import write_npz_record
 
     out = Path(path)
     if out.suffix != ".npz":
         raise InputError(f"{out}: the output must be a .npz file")
-    atomic_write_bytes(out, _npz_bytes(arrays, header))
+    write_npz_record(out, header, arrays, meta_key=HEADER_KEY, compressed=True)
 
 
 def _read(args, need_atoms: bool):
@@ -115,10 +133,10 @@ def _labels(args) -> int:
               "separation": separation_matrix(s.graph).astype(np.int32), **_residues(s.graph)}
     if args.q:
         arrays["q"] = native_contacts_q(s, level="all-atom" if s.has_atoms else "ca")
-    header = {"format": LABELS_FORMAT, "version": FORMAT_VERSION, "definition": args.definition,
-              "cutoff_angstrom": cut, "source": str(path),
-              "trajectories": [str(t) for t in args.trajectories], "selection": args.select,
-              "n_frames": s.n_frames, "n_residues": s.n_residues}
+    header = make_header(LABELS_FORMAT, FORMAT_VERSION, definition=args.definition,
+                         cutoff_angstrom=cut, source=str(path),
+                         trajectories=[str(t) for t in args.trajectories], selection=args.select,
+                         n_frames=s.n_frames, n_residues=s.n_residues)
     _write(args.output, arrays, header)
     n_c = int(np.triu(maps.mean(0) > 0.5, 1).sum())
     print(f"cgmolct contacts: wrote {args.output}: {s.n_residues} residues, {s.n_frames} frame(s), "
@@ -170,11 +188,11 @@ def _predict(args) -> int:
     truth = contact_frequency(contact_maps(s, "closest-heavy")) if s.has_atoms else None
     arrays = {"probability": prob, "separation": separation_matrix(s.graph).astype(np.int32),
               **_residues(s.graph)}
-    summary = {"format": MAP_FORMAT, "version": FORMAT_VERSION, "input": str(path),
-               "model": str(args.model), "n_residues": s.n_residues, "n_frames": s.n_frames,
-               "predicted_contacts_p_gt_0.5": int(np.nansum(np.triu(prob > 0.5, 1))),
-               "r_pair_angstrom": model.r_pair, "min_separation": model.min_separation,
-               "has_truth": truth is not None}
+    summary = make_header(MAP_FORMAT, FORMAT_VERSION, input=str(path), model=str(args.model),
+                          n_residues=s.n_residues, n_frames=s.n_frames)
+    summary.update({"predicted_contacts_p_gt_0.5": int(np.nansum(np.triu(prob > 0.5, 1))),
+                    "r_pair_angstrom": model.r_pair, "min_separation": model.min_separation,
+                    "has_truth": truth is not None})
     if truth is not None:
         arrays["truth"] = truth
         summary["metrics"] = contact_metrics(prob, truth, arrays["separation"])

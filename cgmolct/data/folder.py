@@ -3,7 +3,8 @@
 Layout::
 
     my_set/
-        dataset.json          format version, units, metadata, array names/shapes/dtypes
+        dataset.json          header (format ``cgmolct-dataset``, format_version, units),
+                              metadata, array names/shapes/dtypes
         positions.npy         (and every other array of cgmolct.data.dataset)
         ...
 
@@ -25,14 +26,18 @@ from typing import Dict, Iterable, Optional
 import numpy as np
 
 from ..errors import DataError
-from ..storage import swap_in_folder, temporary_folder
+from ..storage import atomic_write_text, check_header, make_header, swap_in_folder, temporary_folder
 from ..units import UNITS
 from .dataset import (ARRAY_NAMES, DATASET_FORMAT_VERSION, OPTIONAL_ARRAYS, MolecularDataset,
                       _check_finite, _label_columns, _offsets)
 
-__all__ = ["save_folder", "write_folder", "load_folder", "METADATA_FILE"]
+__all__ = ["save_folder", "write_folder", "load_folder", "METADATA_FILE", "DATASET_FORMAT",
+           "DATASET_SUPPORTED_VERSIONS"]
 
 METADATA_FILE = "dataset.json"
+#: Format name in ``dataset.json`` and the versions :func:`load_folder` reads.
+DATASET_FORMAT = "cgmolct-dataset"
+DATASET_SUPPORTED_VERSIONS = (1,)
 
 
 def _json_default(value):
@@ -93,14 +98,11 @@ def _finish(tmp: str, path: str, metadata: dict, batch_options: Optional[dict]) 
             arr = np.load(os.path.join(tmp, file), mmap_mode="r", allow_pickle=False)
             info[file[:-4]] = {"shape": list(arr.shape), "dtype": arr.dtype.str}
             del arr
-    meta = {"format": "cgmolct-dataset", "format_version": DATASET_FORMAT_VERSION,
-            "units": dict(UNITS), "arrays": info,
-            "metadata": {k: v for k, v in metadata.items() if k != "units"},
-            "batch_options": batch_options}
-    with open(os.path.join(tmp, METADATA_FILE), "w", encoding="utf-8") as fh:
-        json.dump(meta, fh, indent=1, default=_json_default)
-        fh.flush()
-        os.fsync(fh.fileno())
+    meta = make_header(DATASET_FORMAT, DATASET_FORMAT_VERSION, units=UNITS, arrays=info,
+                       metadata={k: v for k, v in metadata.items() if k != "units"},
+                       batch_options=batch_options)
+    atomic_write_text(os.path.join(tmp, METADATA_FILE),
+                      json.dumps(meta, indent=1, default=_json_default))
     swap_in_folder(tmp, path)
 
 
@@ -271,12 +273,8 @@ def load_folder(path, *, mmap: bool = True, batch_options: Optional[dict] = None
             meta = json.load(fh)
     except (OSError, ValueError) as exc:
         raise DataError(f"{meta_path}: cannot read the JSON metadata ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != "cgmolct-dataset":
-        raise DataError(f"{meta_path}: not a cgmolct data set description")
-    version = meta.get("format_version")
-    if version != DATASET_FORMAT_VERSION:
-        raise DataError(f"{meta_path}: data set format version {version!r} is not supported "
-                        f"(this cgmolct reads version {DATASET_FORMAT_VERSION})")
+    check_header(meta, meta_path, DATASET_FORMAT, DATASET_SUPPORTED_VERSIONS, DataError,
+                 what="cgmolct data set description")
     info = meta.get("arrays") or {}
     arrays = {}
     for name, spec in info.items():

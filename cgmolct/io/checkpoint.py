@@ -1,9 +1,10 @@
 """The saved-model format: a folder with ``model.json`` and ``weights.ckpt``.
 
-``model.json`` (format ``cgmolct-model``, version :data:`FORMAT_VERSION`) holds the model
-specification (class names and constructor arguments, nested; see
+``model.json`` (format ``cgmolct-model``, ``format_version`` :data:`FORMAT_VERSION`: the
+header of :func:`cgmolct.storage.make_header`; files with the legacy key ``version`` load
+too) holds the model specification (class names and constructor arguments, nested; see
 :mod:`cgmolct.models.registry`), the normalisation of node readouts, the units, the
-vocabulary and relation-code versions, the library version, user metadata (mapping name,
+vocabulary and relation-code versions, the cgmolct version, user metadata (mapping name,
 priors ...) and the SHA-256 and size of ``weights.ckpt``, a MindSpore checkpoint
 (protobuf, no pickle).  Loading rebuilds the model from registered classes only.
 
@@ -20,9 +21,9 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
-from .._version import __version__
 from ..errors import CheckpointError
-from ..storage import swap_in_folder, temporary_folder, umask_mode
+from ..storage import (atomic_write_text, make_header, read_json_record, swap_in_folder,
+                       temporary_folder, umask_mode)
 from ..units import UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SUPPORTED_VERSIONS", "save_model", "load_model",
@@ -105,21 +106,14 @@ def save_model(model, path, metadata: Optional[Dict[str, Any]] = None, priors=No
         # model in a training cell renames its parameters ("model.potential...")
         named = _named_parameters(model)
         ms.save_checkpoint([{"name": name, "data": p} for name, p in named.items()], str(weights))
-        info = {
-            "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
-            "library_version": __version__,
-            "model": spec,
-            "normalisation": _normalisation(model),
-            "units": dict(UNITS),
-            "vocabulary_version": VOCABULARY_VERSION,
-            "relation_version": RELATION_VERSION,
-            "metadata": json.loads(meta_text),
-            "weights": {"file": WEIGHTS_FILE, "sha256": _sha256(weights),
-                        "bytes": weights.stat().st_size,
-                        "n_parameters": int(sum(np.prod(p.shape) for p in named.values()))},
-        }
-        (tmp / MODEL_JSON).write_text(json.dumps(info, indent=2))
+        info = make_header(
+            FORMAT_NAME, FORMAT_VERSION, units=UNITS, model=spec,
+            normalisation=_normalisation(model), vocabulary_version=VOCABULARY_VERSION,
+            relation_version=RELATION_VERSION, metadata=json.loads(meta_text),
+            weights={"file": WEIGHTS_FILE, "sha256": _sha256(weights),
+                     "bytes": weights.stat().st_size,
+                     "n_parameters": int(sum(np.prod(p.shape) for p in named.values()))})
+        atomic_write_text(tmp / MODEL_JSON, json.dumps(info, indent=2))
         if priors is not None:
             from ..priors.storage import save_priors
 
@@ -141,16 +135,8 @@ def read_model_info(path) -> Dict[str, Any]:
     js = path / MODEL_JSON if path.is_dir() else path
     if not js.is_file():
         raise CheckpointError(f"{path}: not a saved cgmolct model (no {MODEL_JSON})")
-    try:
-        info = json.loads(js.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{js}: corrupt or truncated JSON ({exc})") from None
-    if not isinstance(info, dict) or info.get("format") != FORMAT_NAME:
-        raise CheckpointError(f"{js}: not a cgmolct model file (format {info.get('format') if isinstance(info, dict) else None!r})")
-    version = info.get("format_version")
-    if version not in SUPPORTED_VERSIONS:
-        raise CheckpointError(f"{js}: format version {version!r} is not supported by cgmolct "
-                              f"{__version__} (supported: {SUPPORTED_VERSIONS})")
+    info = read_json_record(js, FORMAT_NAME, SUPPORTED_VERSIONS, CheckpointError,
+                            what="cgmolct model file")
     for key in ("model", "weights"):
         if key not in info:
             raise CheckpointError(f"{js}: missing entry {key!r}")

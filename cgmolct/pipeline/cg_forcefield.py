@@ -28,11 +28,31 @@ from typing import Any, Dict, Optional, Sequence, Union
 import numpy as np
 
 from ..errors import DataError, InputError
+from ..storage import make_header, write_json_record
 
-__all__ = ["run_cg_forcefield", "pool_graphs", "SUMMARY_FORMAT"]
+__all__ = ["run_cg_forcefield", "pool_graphs", "read_summary", "SUMMARY_FORMAT", "SUMMARY_VERSION"]
 
 SUMMARY_FORMAT = "cgmolct-cg-forcefield"
 SUMMARY_VERSION = 1
+SUMMARY_SUPPORTED_VERSIONS = (1,)
+SUMMARY_FILE = "summary.json"
+
+
+def read_summary(path) -> Dict[str, Any]:
+    """The ``summary.json`` of a :func:`run_cg_forcefield` output folder (or the file itself).
+
+    Raises
+    ------
+    InputError
+        Missing, corrupt, another format or an unknown version.
+    """
+    from ..storage import read_json_record
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / SUMMARY_FILE
+    return read_json_record(path, SUMMARY_FORMAT, SUMMARY_SUPPORTED_VERSIONS, InputError,
+                            what="cgmolct CG force-field summary")
 
 
 def _load(graph):
@@ -324,8 +344,8 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
     dt_frame = meta_ref.get("save_interval_ps") if isinstance(meta_ref, dict) else None
     if dt_frame:
         n_ns = ref.n_frames * float(dt_frame) / 1000.0
-    summary = {
-        "format": SUMMARY_FORMAT, "version": SUMMARY_VERSION,
+    summary = make_header(SUMMARY_FORMAT, SUMMARY_VERSION)
+    summary.update({
         "reference": {"inputs": names, "frames": int(ref.n_frames), "beads": int(ref.n_beads),
                       "bead_names": [str(n) for n in ref.names], "ns": n_ns,
                       "pooled_frames": ref.provenance.get("pooled_frames", [int(ref.n_frames)])},
@@ -355,8 +375,6 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
         "files": {"reference": str(ref_path), "priors": str(out / "priors.json"),
                   "delta": str(delta_path), "config": str(out / "train.json"),
                   "model": str(model_folder), "simulation": str(sim_out), "png": png},
-    }
-    from ..train.checkpoint import atomic_write_text
-
-    atomic_write_text(out / "summary.json", json.dumps(summary, indent=1, default=str))
+    })
+    write_json_record(out / SUMMARY_FILE, summary, default=str)
     return summary

@@ -1,8 +1,9 @@
 """Saving and loading priors: ``priors.json`` in a folder (beside a saved model).
 
-One JSON file (format ``cgmolct-priors``, version :data:`FORMAT_VERSION`) holds the
-library version, the units, the number of beads, the fit temperature, the bead labels, the
-fit metadata and every term (kind, name, bead indices, parameters).  Parameters are float32
+One JSON file (format ``cgmolct-priors``, ``format_version`` :data:`FORMAT_VERSION`: the
+header of :func:`cgmolct.storage.make_header`; the legacy key ``version`` is read too) holds
+the cgmolct version, the units, the number of beads, the fit temperature, the bead labels,
+the fit metadata and every term (kind, name, bead indices, parameters).  Parameters are float32
 values written as exact decimal doubles, so a save/load round trip is bit-exact; no pickle,
 no ``.npy`` needed.  The write is atomic (temporary file, fsync, ``os.replace``).
 
@@ -15,8 +16,8 @@ import json
 from pathlib import Path
 from typing import Union
 
-from .._version import __version__
 from ..errors import CheckpointError, InputError
+from ..storage import atomic_write_text, make_header, read_json_record
 from ..units import UNITS
 
 __all__ = ["save_priors", "load_priors", "PRIORS_FILE", "FORMAT_NAME", "FORMAT_VERSION",
@@ -42,7 +43,6 @@ def save_priors(priors, folder: Union[str, Path]) -> str:
 
     The folder is created if needed; other files in it (model.json, weights) are left alone.
     """
-    from ..train.checkpoint import atomic_write_text
     from .prior_set import PriorSet
 
     if not isinstance(priors, PriorSet):
@@ -50,10 +50,10 @@ def save_priors(priors, folder: Union[str, Path]) -> str:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file; priors are saved into a folder")
-    record = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "library_version": __version__,
-              "units": dict(UNITS, angle="rad"), "n_beads": priors.n_beads,
-              "temperature": priors.temperature, "bead_labels": priors.bead_labels,
-              "metadata": priors.metadata, "terms": [p.to_dict() for p in priors.terms]}
+    record = make_header(FORMAT_NAME, FORMAT_VERSION, units=dict(UNITS, angle="rad"),
+                         n_beads=priors.n_beads, temperature=priors.temperature,
+                         bead_labels=priors.bead_labels, metadata=priors.metadata,
+                         terms=[p.to_dict() for p in priors.terms])
     try:
         text = json.dumps(record, indent=1, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -90,16 +90,8 @@ def load_priors(folder: Union[str, Path]):
         path = path / PRIORS_FILE
         if not path.exists():
             return None
-    try:
-        record = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: corrupt or truncated JSON ({exc})") from None
-    if not isinstance(record, dict) or record.get("format") != FORMAT_NAME:
-        raise CheckpointError(f"{path}: not a cgmolct priors file (format "
-                              f"{record.get('format') if isinstance(record, dict) else None!r})")
-    if record.get("format_version") not in SUPPORTED_VERSIONS:
-        raise CheckpointError(f"{path}: priors format version {record.get('format_version')!r} is not "
-                              f"supported by cgmolct {__version__} (supported: {SUPPORTED_VERSIONS})")
+    record = read_json_record(path, FORMAT_NAME, SUPPORTED_VERSIONS, CheckpointError,
+                              what="cgmolct priors file")
     kinds = _kinds()
     terms = []
     for t, term in enumerate(record.get("terms", [])):

@@ -14,6 +14,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import DataError
+from ..storage import strip_identity
 from .chunks import RunFolder
 
 __all__ = ["assemble_graph", "openmm_bonds"]
@@ -63,7 +64,7 @@ def assemble_graph(folder, *, output: Optional[str] = None, speed_ns_per_day: Op
         raise DataError(f"{run.pdb_file} has {top.n_beads} atoms; the chunks hold "
                         f"{data['positions'].shape[1]}")
     bonds = openmm_bonds(run.pdb_file)
-    reference = {k: v for k, v in settings.items() if k not in ("format", "version", "units")}
+    reference = {k: v for k, v in strip_identity(settings).items() if k != "units"}
     reference.update(n_frames=int(done["n_frames"]), n_chunks=int(done["n_chunks"]),
                      simulated_ns=float(done["n_frames"] * settings["save_interval_ps"] * 1e-3))
     if speed_ns_per_day is not None:

@@ -2,7 +2,9 @@
 
 A run folder holds
 
-- ``run.json``: format ``cgmolct-reference-run`` version 1: the settings and provenance
+- ``run.json``: format ``cgmolct-reference-run``, ``format_version`` 1 (the header of
+  :func:`cgmolct.storage.make_header`; files with the older key ``version`` still load):
+  the settings and provenance
   (force-field files, temperature, friction, time step, seed, save interval, platform,
   OpenMM version, units);
 - ``system.pdb``: the structure after minimisation (the topology of every frame);
@@ -21,19 +23,21 @@ Every file is written atomically (temporary file + ``os.replace``).
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any, Dict, List
 
 import numpy as np
 
 from ..errors import DataError
-from ..train.checkpoint import atomic_write_bytes, atomic_write_text
+from ..storage import (atomic_write_bytes, atomic_write_text, make_header, read_json_record,
+                       strip_identity, write_json_record)
 
-__all__ = ["RUN_FORMAT", "RUN_VERSION", "GRAPH_NAME", "RunFolder"]
+__all__ = ["RUN_FORMAT", "RUN_VERSION", "RUN_SUPPORTED_VERSIONS", "GRAPH_NAME", "RunFolder"]
 
 RUN_FORMAT = "cgmolct-reference-run"
 RUN_VERSION = 1
+#: Versions of ``run.json`` / ``progress.json`` this cgmolct reads.
+RUN_SUPPORTED_VERSIONS = (1,)
 #: File name of the assembled all-atom graph inside a run folder.
 GRAPH_NAME = "reference.npz"
 _CHUNK_KEYS = ("positions", "forces", "energies", "steps")
@@ -74,21 +78,14 @@ class RunFolder:
     # ------------------------------------------------------------------ JSON
     @staticmethod
     def _read_json(path: Path) -> Dict[str, Any]:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise DataError(f"{path}: cannot read reference-run metadata ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != RUN_FORMAT:
-            raise DataError(f"{path} is not a cgmolct reference-run file (format "
-                            f"{data.get('format') if isinstance(data, dict) else None!r})")
-        if data.get("version") != RUN_VERSION:
-            raise DataError(f"{path}: reference-run format version {data.get('version')!r} is not "
-                            f"supported (this cgmolct reads version {RUN_VERSION})")
-        return data
+        return read_json_record(path, RUN_FORMAT, RUN_SUPPORTED_VERSIONS, DataError,
+                                what="cgmolct reference-run file")
 
     def _write_json(self, path: Path, data: Dict[str, Any]) -> None:
-        data = {"format": RUN_FORMAT, "version": RUN_VERSION, **data}
-        atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True, allow_nan=False) + "\n")
+        """``data`` under the header (its own ``cgmolct_version``/``units`` are kept)."""
+        record = make_header(RUN_FORMAT, RUN_VERSION)
+        record.update(strip_identity(data))
+        write_json_record(path, record, sort_keys=True, allow_nan=False)
 
     def read_settings(self) -> Dict[str, Any]:
         return self._read_json(self.settings_file)

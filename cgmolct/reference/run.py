@@ -21,7 +21,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError
-from ..train.checkpoint import atomic_write_text
+from ..storage import atomic_write_text, strip_identity
 from ..units import UNITS, convert
 from .chunks import RunFolder
 from .structures import shipped_alanine_dipeptide_pdb
@@ -263,7 +263,7 @@ def run_reference(output, settings: Optional[ReferenceSettings] = None, *, progr
         simulation.currentStep = 0
     if old is not None and resuming:
         merged = dict(old, n_steps=max(int(old["n_steps"]), settings.n_steps))
-        run.write_settings({k: v for k, v in merged.items() if k not in ("format", "version")})
+        run.write_settings(strip_identity(merged))
 
     n_frames_total = settings.n_steps // settings.save_every
     ns_per_frame = settings.save_every * settings.timestep * 1e-3

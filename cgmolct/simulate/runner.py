@@ -8,7 +8,6 @@ written, a neighbour list is rebuilt or the state is saved.
 """
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -25,8 +24,8 @@ from ..units import KB_KCAL_PER_MOL_K, UNITS
 from .integrator import ACCELERATION, baoab_coefficients, noise_scale
 from .state import SimulationState, load_state, save_state
 from .tempering import TemperatureLadder
-from .writers import (SETTINGS_FILE, STATE_FILE, TrajectoryWriter, clear_outputs,
-                      truncate_outputs)
+from .writers import (SETTINGS_FILE, SETTINGS_FORMAT, SETTINGS_VERSION, STATE_FILE,
+                      TrajectoryWriter, clear_outputs, read_settings, truncate_outputs)
 
 __all__ = ["Simulation", "RunResult"]
 
@@ -632,17 +631,16 @@ class Simulation:
         self.frames_in_part = writer.frames
 
     def _write_settings(self, folder: Path, n_steps: int, save_every: int) -> None:
-        from .._version import __version__
-        from ..storage import atomic_write_text
+        from ..storage import make_header, write_json_record
 
         path = folder / SETTINGS_FILE
-        record = {"format": "cgmolct-simulation", "version": 1, "cgmolct_version": __version__,
-                  "units": dict(UNITS, velocity="angstrom/ps"), "pieces": []}
+        record = make_header(SETTINGS_FORMAT, SETTINGS_VERSION,
+                             units=dict(UNITS, velocity="angstrom/ps"), pieces=[])
         if path.exists():
-            try:
-                old = json.loads(path.read_text())
+            try:  # the pieces of earlier calls; a file we cannot read is rewritten from scratch
+                old = read_settings(path)
                 record["pieces"] = list(old.get("pieces", []))
-            except (ValueError, OSError):
+            except InputError:
                 pass
         record.update(self.settings)
         record["save_every"] = int(save_every)
@@ -651,7 +649,7 @@ class Simulation:
         record["pieces"] = [p for p in record["pieces"] if p.get("part") != self.part]
         record["pieces"].append({"part": self.part, "first_step": self.step,
                                  "n_steps": int(n_steps), "save_every": int(save_every)})
-        atomic_write_text(path, json.dumps(record, indent=1))
+        write_json_record(path, record)
 
     def _result(self, first: int, wall: float, frames: int, files: list) -> RunResult:
         steps = self.step - first

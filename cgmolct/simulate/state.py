@@ -2,7 +2,8 @@
 
 Format ``cgmolct-simulation-state``, version 1:
 
-- ``meta``: 0-d unicode array holding JSON (format, version, units, step, time in ps, the
+- ``meta``: 0-d unicode array holding JSON (the header of :func:`cgmolct.storage.make_header`:
+  format, format_version, cgmolct version, units; then step, time in ps, the
   NumPy generator state, the integrator settings, the number of frames written so far);
 - ``positions`` (B, N, 3) float32 Å, ``velocities`` (B, N, 3) float32 Å/ps,
   ``forces`` (B, N, 3) float32 kcal/mol/Å, ``potential`` (B,) float32 kcal/mol;
@@ -11,27 +12,31 @@ Format ``cgmolct-simulation-state``, version 1:
 
 The forces at the current positions are stored, so a restarted run continues with exactly
 the arrays an uninterrupted run would have held: same seed, same numbers, bit for bit.
-Written through :func:`cgmolct.storage.atomic_write` (temporary file,
-fsync, ``os.replace``); loading never unpickles.
+Written through :func:`cgmolct.storage.write_npz_record` (temporary file, fsync,
+``os.replace``) and read by :func:`cgmolct.storage.read_npz_record` (never unpickling; files
+of cgmolct 0.1.0 with the header key ``version`` still load).
 """
 from __future__ import annotations
 
-import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict
 
 import numpy as np
 
-from .._version import __version__
 from ..errors import InputError
+from ..storage import make_header, read_npz_record, strip_identity, write_npz_record
 from ..units import UNITS
 
-__all__ = ["SimulationState", "save_state", "load_state", "STATE_FORMAT", "STATE_VERSION"]
+__all__ = ["SimulationState", "save_state", "load_state", "STATE_FORMAT", "STATE_VERSION",
+           "STATE_SUPPORTED_VERSIONS"]
 
 STATE_FORMAT = "cgmolct-simulation-state"
 STATE_VERSION = 1
+#: Versions :func:`load_state` reads.
+STATE_SUPPORTED_VERSIONS = (1,)
+#: Header entries that are not settings of the run (dropped from ``SimulationState.meta``).
+_HEADER_ONLY = ("cgmolct_version", "units")
 _ARRAYS = ("positions", "velocities", "forces", "potential")
 
 
@@ -75,17 +80,14 @@ class SimulationState:
 
 def save_state(state: SimulationState, path) -> None:
     """Write ``state`` to ``path`` (``.npz``) atomically."""
-    from ..storage import atomic_write
-
-    record = {"format": STATE_FORMAT, "version": STATE_VERSION, "cgmolct_version": __version__,
-              "units": dict(UNITS, velocity="angstrom/ps"), "step": int(state.step),
-              "rng_state": state.rng_state, **state.meta}
-    arrays = {"meta": np.array(json.dumps(record))}
-    for name in _ARRAYS:
-        arrays[name] = np.asarray(getattr(state, name))
+    record = make_header(STATE_FORMAT, STATE_VERSION, units=dict(UNITS, velocity="angstrom/ps"),
+                         step=int(state.step), rng_state=state.rng_state)
+    record.update({k: v for k, v in strip_identity(state.meta).items()
+                   if k not in _HEADER_ONLY + ("step", "rng_state")})
+    arrays = {name: np.asarray(getattr(state, name)) for name in _ARRAYS}
     for key, value in state.neighbours.items():
         arrays[f"nl/{key}"] = np.asarray(value)
-    atomic_write(Path(path), lambda handle: np.savez(handle, **arrays))
+    write_npz_record(Path(path), record, arrays)
 
 
 def load_state(path) -> SimulationState:
@@ -97,23 +99,10 @@ def load_state(path) -> SimulationState:
         Missing, corrupt or truncated file, another format, or an unknown version.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path}: restart state file does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(f"{path}: not a readable restart state ({exc})") from None
-    try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except (KeyError, ValueError):
-        raise InputError(f"{path}: not a cgmolct simulation state (no metadata)") from None
-    if not isinstance(meta, dict) or meta.get("format") != STATE_FORMAT:
-        raise InputError(f"{path}: not a cgmolct simulation state (format "
-                         f"{meta.get('format') if isinstance(meta, dict) else None!r})")
-    if meta.get("version") != STATE_VERSION:
-        raise InputError(f"{path}: simulation state version {meta.get('version')!r} is not "
-                         f"supported (this cgmolct reads version {STATE_VERSION})")
+    meta, arrays = read_npz_record(path, STATE_FORMAT, STATE_SUPPORTED_VERSIONS, InputError,
+                                   what="cgmolct simulation state", noun="restart state")
     missing = [k for k in _ARRAYS if k not in arrays]
     if missing:
         raise InputError(f"{path}: restart state lacks {missing}")
@@ -122,10 +111,11 @@ def load_state(path) -> SimulationState:
         if arrays[name].shape != x.shape:
             raise InputError(f"{path}: {name} has shape {arrays[name].shape}; expected {x.shape}")
     nl = {k[3:]: v for k, v in arrays.items() if k.startswith("nl/")}
+    if "step" not in meta or "rng_state" not in meta:
+        raise InputError(f"{path}: restart state header lacks 'step' or 'rng_state'")
     step = int(meta.pop("step"))
     rng = meta.pop("rng_state")
-    for key in ("format", "version", "cgmolct_version", "units"):
-        meta.pop(key, None)
+    meta = {k: v for k, v in strip_identity(meta).items() if k not in _HEADER_ONLY}
     return SimulationState(positions=x, velocities=arrays["velocities"], forces=arrays["forces"],
                            potential=arrays["potential"], step=step, rng_state=rng,
                            neighbours=nl, meta=meta)

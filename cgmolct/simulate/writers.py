@@ -10,7 +10,8 @@ Layout of an output folder::
                                   replica per saved frame (the bath changes with parallel
                                   tempering; select a temperature's frames by it)
     state.npz                     restart state (:mod:`cgmolct.simulate.state`)
-    simulation.json               settings, units and the list of pieces
+    simulation.json               settings, units and the list of pieces (format
+                                  ``cgmolct-simulation``; :func:`read_settings`)
 
 One DCD per replica and piece (a DCD cannot be appended to): a replica's whole trajectory
 is the concatenation of its parts, e.g. ``MDAnalysis.Universe("topology.pdb",
@@ -30,14 +31,36 @@ import numpy as np
 from ..errors import InputError
 
 __all__ = ["TrajectoryWriter", "trajectory_files", "clear_outputs", "truncate_outputs", "load_trajectory", "cg_universe",
-           "ENERGY_COLUMNS", "TOPOLOGY_FILE", "ENERGIES_FILE", "STATE_FILE", "SETTINGS_FILE"]
+           "ENERGY_COLUMNS", "TOPOLOGY_FILE", "ENERGIES_FILE", "STATE_FILE", "SETTINGS_FILE",
+           "SETTINGS_FORMAT", "SETTINGS_VERSION", "SETTINGS_SUPPORTED_VERSIONS", "read_settings"]
 
 TOPOLOGY_FILE = "topology.pdb"
 ENERGIES_FILE = "energies.csv"
 STATE_FILE = "state.npz"
 SETTINGS_FILE = "simulation.json"
+#: Format name and version of ``simulation.json``.
+SETTINGS_FORMAT = "cgmolct-simulation"
+SETTINGS_VERSION = 1
+SETTINGS_SUPPORTED_VERSIONS = (1,)
 ENERGY_COLUMNS = ("step", "time_ps", "replica", "potential_kcal_mol", "kinetic_kcal_mol",
                   "temperature_K", "bath_K")
+
+
+def read_settings(folder) -> dict:
+    """The ``simulation.json`` record of a simulation output folder (settings, units, pieces).
+
+    Raises
+    ------
+    InputError
+        The file is missing, corrupt, of another format or of an unknown version.
+    """
+    from ..storage import read_json_record
+
+    path = Path(folder)
+    if path.is_dir():
+        path = path / SETTINGS_FILE
+    return read_json_record(path, SETTINGS_FORMAT, SETTINGS_SUPPORTED_VERSIONS, InputError,
+                            what="cgmolct simulation settings file")
 
 
 def dcd_name(replica: int, part: int) -> str:

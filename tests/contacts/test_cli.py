@@ -25,7 +25,11 @@ def test_labels_writes_maps_and_q(tmp_path, capsys):
                  "--frames", "0:4", "--definition", "closest-heavy", "--q", "-o", str(out)]) == 0
     z = _load(out)
     head = json.loads(str(z["__json__"]))
-    assert head["format"] == "cgmolct-contact-labels" and head["version"] == 1
+    assert head["format"] == "cgmolct-contact-labels" and head["format_version"] == 1
+    from cgmolct.commands.contacts import read_contacts
+
+    meta, arrays = read_contacts(out)
+    assert meta == head and set(arrays) == set(z) - {"__json__"}
     assert z["contacts"].shape == (4, 214, 214) and z["frequency"].shape == (214, 214)
     assert z["q"][0] == pytest.approx(1.0, abs=1e-4) and (z["q"] <= 1).all()
     np.testing.assert_allclose(z["frequency"], z["contacts"].mean(0), atol=1e-6)

@@ -32,7 +32,10 @@ def test_embed_with_a_force_field_then_cluster(files, capsys):
     labels = np.load(folder / "labels.npy")
     info = json.loads((folder / "clusters.json").read_text())
     assert labels.shape == (11,) and info["n_clusters"] == 2
-    assert info["format"] == "cgmolct-clusters" and info["version"] == 1
+    assert info["format"] == "cgmolct-clusters" and info["format_version"] == 1
+    from cgmolct.commands.cluster import read_clusters
+
+    assert read_clusters(folder) == info
     assert sum(info["populations"].values()) == pytest.approx(1.0)
     import MDAnalysis as mda
 

@@ -33,7 +33,10 @@ def test_pipeline_end_to_end(small_reference, tmp_path):
     assert (out / "model" / "priors.json").is_file()
     assert (out / "model" / "model.json").is_file() or any((out / "model").iterdir())
     on_disk = json.loads((out / "summary.json").read_text())
-    assert on_disk["format"] == "cgmolct-cg-forcefield" and on_disk["version"] == 1
+    assert on_disk["format"] == "cgmolct-cg-forcefield" and on_disk["format_version"] == 1
+    from cgmolct.pipeline.cg_forcefield import read_summary
+
+    assert read_summary(out) == on_disk
     for x in (s["fes"]["js"], s["fes"]["js_noise_floor"], s["force_noise_floor"]["rmse"],
               s["simulation"]["replica_steps_per_s"]):
         assert math.isfinite(x)

@@ -39,6 +39,22 @@ PAPER_PARAMS = {"SchNet3": 490_000, "EA1": 91_000, "NIU1": 91_000, "EA3": 230_00
 MD17_MODELS = ["SchNet3", "EA1", "EA3", "NIU1", "NIU3"]
 
 
+#: Training options shared by every run; ``campaign`` fills them from the command line.
+TRAINING = {"threads": 1, "schedule": "warmup_inverse_sqrt", "patience": None, "lr": 1e-3}
+
+
+def _optimizer() -> Dict:
+    opt = {"name": "adam", "lr": TRAINING["lr"], "schedule": TRAINING["schedule"], "warmup": 100}
+    if TRAINING["schedule"] == "plateau":
+        opt.update({"plateau_factor": 0.5, "plateau_patience": 8, "lr_min": 1e-5})
+    return opt
+
+
+def _training(budget: float) -> Dict:
+    return {"batch_size": 32, "max_epochs": 100000, "max_time_s": budget, "checkpoint_every": 0,
+            "threads": TRAINING["threads"], "progress": False, "patience": TRAINING["patience"]}
+
+
 def md17_config(model: str, seed: int, budget: float, out: Path, dim: int) -> Dict:
     d = DATA / "md17_ethanol"
     return {
@@ -48,9 +64,8 @@ def md17_config(model: str, seed: int, budget: float, out: Path, dim: int) -> Di
                  "test": str(d / "ethanol_kcal_A_test_1024.npz"), "cutoff": 10.0},
         "model": {"representation": model, "dim": dim},
         "loss": {"energy_weight": 0.01, "force_weight": 0.99},
-        "optimizer": {"name": "adam", "lr": 1e-3, "schedule": "warmup_inverse_sqrt", "warmup": 100},
-        "training": {"batch_size": 32, "max_epochs": 1000, "max_time_s": budget,
-                     "checkpoint_every": 0, "threads": 1, "progress": False},
+        "optimizer": _optimizer(),
+        "training": _training(budget),
     }
 
 
@@ -63,9 +78,8 @@ def qm9_config(model: str, seed: int, budget: float, out: Path, dim: int) -> Dic
                  "test": str(d / "qm9_origin_testset_1024.npz"), "cutoff": 10.0},
         "model": {"representation": model, "dim": dim, "pooling": "mean"},
         "loss": {"kind": "mse"},
-        "optimizer": {"name": "adam", "lr": 1e-3, "schedule": "warmup_inverse_sqrt", "warmup": 100},
-        "training": {"batch_size": 32, "max_epochs": 1000, "max_time_s": budget,
-                     "checkpoint_every": 0, "threads": 1, "progress": False},
+        "optimizer": _optimizer(),
+        "training": _training(budget),
     }
 
 
@@ -80,8 +94,9 @@ def _launch(cfg: Dict, workdir: Path, name: str) -> subprocess.Popen:
     run_dir.mkdir(parents=True, exist_ok=True)
     cfg_path = run_dir / "config.json"
     cfg_path.write_text(json.dumps(cfg, indent=1))
-    env = dict(os.environ, GLOG_v="3", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1")
+    threads = str(TRAINING["threads"])
+    env = dict(os.environ, GLOG_v="3", OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads,
+               MKL_NUM_THREADS=threads)
     log = open(run_dir / "stdout.log", "w")
     return subprocess.Popen([sys.executable, "-m", "cgmolct.cli", "train", str(cfg_path),
                              "--overwrite", "--json"], stdout=log, stderr=subprocess.STDOUT,
@@ -95,7 +110,7 @@ def _collect(run_dir: Path) -> Dict:
         return {"status": "failed", "log_tail": tail}
     summary = json.loads(summary_path.read_text())
     history = json.loads((run_dir / "history.json").read_text()) if (run_dir / "history.json").exists() else []
-    summary["curve"] = [{k: h[k] for k in h if k in ("epoch", "step", "elapsed_s", "train_loss")
+    summary["curve"] = [{k: h[k] for k in h if k in ("epoch", "step", "elapsed_s", "train_loss", "lr")
                          or k.startswith("valid_")} for h in history]
     return summary
 
@@ -107,11 +122,16 @@ def campaign(kind: str, models: List[str], seeds: List[int], budget: float, para
     results.setdefault("runs", {})
     results["setup"] = {
         "dataset": "MD17 ethanol 1024/128/1024" if kind == "md17" else "QM9 1024/128/1024 (12 labels)",
-        "budget_s_per_run": budget, "dim": dim, "batch_size": 32, "optimizer": "Adam lr 1e-3, "
-        "warm-up 100 steps then inverse sqrt", "threads_per_run": 1, "parallel_runs": parallel,
+        "budget_s_per_run": budget, "dim": dim, "batch_size": 32,
+        "optimizer": f"Adam lr {TRAINING['lr']:g}, warm-up 100 steps then "
+        + ("reduce-on-plateau (x0.5 after 8 epochs without improvement, floor 1e-5)"
+           if TRAINING["schedule"] == "plateau" else TRAINING["schedule"].replace("_", " ")),
+        "early_stopping_patience_epochs": TRAINING["patience"],
+        "threads_per_run": TRAINING["threads"], "parallel_runs": parallel,
         "loss": "unit-free w_E (dE/N/d_E)^2 + w_F/N sum |dF/d_F|^2, w_E=0.01, w_F=0.99 (lambda=0.99)"
         if kind == "md17" else "sum_k (1/12) ((y_k - y_k_ref)/s_k)^2, s_k = training std (per bead for U0/U/H/G)",
-        "machine": "2 CPU cores shared with other work; wall-time budgets make step counts differ",
+        "machine": (f"2 CPU cores, {parallel} run(s) at a time, load average at start "
+                    f"{os.getloadavg()[0]:.2f}; other work on the machine ran at nice 19"),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "code": os.environ.get("CGMOLCT_CODE_VERSION", "working tree"),
     }
@@ -269,13 +289,22 @@ def main(argv=None) -> int:
     p.add_argument("--parallel", type=int, default=2)
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--workdir", default="/tmp/cgmolct_paper_runs")
+    p.add_argument("--threads", type=int, default=1, help="MindSpore CPU threads per run")
+    p.add_argument("--schedule", default="warmup_inverse_sqrt",
+                   choices=("warmup_inverse_sqrt", "plateau", "cosine", "constant"))
+    p.add_argument("--patience", type=int, default=None, help="early stopping after N epochs")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--fresh", action="store_true", help="start a new results file (drop old runs)")
     args = p.parse_args(argv)
+    TRAINING.update(threads=args.threads, schedule=args.schedule, patience=args.patience, lr=args.lr)
     if args.kind == "report":
         for kind in ("md17", "qm9"):
             if (HERE / f"{kind}_results.json").exists():
                 report(kind)
         return 0
     models = args.models or (MD17_MODELS if args.kind == "md17" else ["EA1"])
+    if args.fresh and (HERE / f"{args.kind}_results.json").exists():
+        (HERE / f"{args.kind}_results.json").unlink()
     campaign(args.kind, models, args.seeds, args.budget, args.parallel, Path(args.workdir), args.dim)
     return 0
 

@@ -10,6 +10,8 @@ Heavy-atom contacts (< 4.5 Å) between residues with CA–CA > 16 Å occur in th
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from ..errors import InputError
@@ -24,7 +26,8 @@ MIN_SEPARATION = 3
 
 
 def contact_pairs(graph, frame: int = 0, r_pair: float = R_PAIR,
-                  min_separation: int = MIN_SEPARATION) -> np.ndarray:
+                  min_separation: int = MIN_SEPARATION,
+                  separation: Optional[np.ndarray] = None) -> np.ndarray:
     """(P, 2) int32 pairs i < j to score for frame ``frame`` of a CA-level ``graph``.
 
     Parameters
@@ -36,6 +39,9 @@ def contact_pairs(graph, frame: int = 0, r_pair: float = R_PAIR,
         Largest CA–CA distance in Å.
     min_separation : int
         Smallest |i − j| within a chain.
+    separation : ndarray, optional
+        (n, n) :func:`~cgmolct.contacts.labels.separation_matrix` of ``graph`` when the caller
+        already has it (it depends on the topology only).
     """
     if not r_pair > 0 or int(min_separation) < 1:
         raise InputError(f"r_pair must be > 0 Å and min_separation >= 1; got {r_pair}, {min_separation}")
@@ -44,11 +50,12 @@ def contact_pairs(graph, frame: int = 0, r_pair: float = R_PAIR,
     x = np.asarray(graph.positions[int(frame)], np.float64)
     if not np.isfinite(x).all():
         raise InputError(f"frame {frame} has non-finite positions")
-    sep = separation_matrix(graph)
-    i, j = np.triu_indices(len(x), 1)
-    d2 = ((x[i] - x[j]) ** 2).sum(-1)
-    keep = (d2 <= r_pair * r_pair) & (sep[i, j] >= int(min_separation))
-    return np.stack([i[keep], j[keep]], 1).astype(np.int32)
+    sep = separation_matrix(graph) if separation is None else separation
+    diff = x[:, None, :] - x[None, :, :]
+    d2 = np.einsum("ijk,ijk->ij", diff, diff)
+    keep = np.triu((d2 <= r_pair * r_pair) & (sep >= int(min_separation)), 1)
+    i, j = np.nonzero(keep)
+    return np.stack([i, j], 1).astype(np.int32)
 
 
 def pairs_to_map(n: int, pairs: np.ndarray, values: np.ndarray, separation: np.ndarray,

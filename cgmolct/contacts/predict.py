@@ -13,7 +13,7 @@ Over several frames the map is the mean probability (a predicted contact frequen
 """
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, List
 
 import numpy as np
 
@@ -69,6 +69,75 @@ def _check(model, graph):
         raise InputError(f"a contact map needs at least 2 residues; the graph has {graph.n_beads}")
 
 
+def _score(model, items, batch_size: int) -> List[np.ndarray]:
+    """Probabilities on the pair list of every ``(graph, frame, separation, rel)`` item.
+
+    Items are sorted by size and packed ``batch_size`` per compiled call (different
+    proteins share a call); the per-item results come back in the input order as
+    ``(pairs, probabilities)``.
+    """
+    import mindspore as ms
+
+    from ..data import keys as K
+    from ..data.batch import collate
+    from ..models.base import as_model_inputs
+    from .data import frame_sample
+
+    forward = _forward(model)
+    order = sorted(range(len(items)), key=lambda k: items[k][0].n_beads)
+    capacity = int(batch_size) if len(items) > batch_size else len(items)
+    results: List = [None] * len(items)
+    for start in range(0, len(order), int(batch_size)):
+        chunk = order[start:start + int(batch_size)]
+        pairs, samples = [], []
+        for k in chunk:
+            graph, frame, sep, rel = items[k]
+            p = contact_pairs(graph, frame, model.r_pair, model.min_separation, separation=sep)
+            pairs.append(p)
+            samples.append(frame_sample(graph, frame, p, rel))
+        batch = collate(samples, cutoff=model.representation.r_cut, buckets=COARSE_BUCKETS,
+                        batch_capacity=capacity)
+        args = list(as_model_inputs(batch)) + [
+            ms.Tensor(batch[K.PAIRS]), ms.Tensor(batch[K.PAIR_CODES]), ms.Tensor(batch[K.PAIR_MASK])]
+        logits = forward(*args).asnumpy()
+        for row, (k, p) in enumerate(zip(chunk, pairs)):
+            prob = 1.0 / (1.0 + np.exp(-logits[row, :len(p)].astype(np.float64)))
+            results[k] = (p, prob.astype(np.float32))
+    return results
+
+
+def _topology(graph):
+    """Separation matrix and relational pairs/codes of ``graph`` (frame-independent)."""
+    rp = np.asarray(graph.relational_pairs(3), np.int64).reshape(-1, 2)
+    return separation_matrix(graph), (rp, np.asarray(graph.relation_codes(rp), np.int32))
+
+
+def _check_batch_size(batch_size) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _frames(graph, frames) -> np.ndarray:
+    try:
+        sel = np.atleast_1d(np.arange(graph.n_frames)[frames] if frames is not None
+                            else np.arange(graph.n_frames))
+    except (IndexError, TypeError) as exc:
+        raise InputError(f"frames {frames!r} do not select frames of a graph with "
+                         f"{graph.n_frames} frames ({exc})") from None
+    if len(sel) == 0:
+        raise InputError("no frames selected")
+    return sel
+
+
+def _run(model, items, batch_size: int) -> List:
+    was_training = model.training
+    model.set_train(False)
+    try:
+        return _score(model, items, batch_size)
+    finally:
+        model.set_train(was_training)
+
+
 def predict_contact_maps(model, graph, frames=None, batch_size: int = 8) -> np.ndarray:
     """(F, n, n) float32 contact probabilities of each selected frame (see module docstring).
 
@@ -83,57 +152,66 @@ def predict_contact_maps(model, graph, frames=None, batch_size: int = 8) -> np.n
     batch_size : int
         Frames per compiled call.
     """
-    import mindspore as ms
-
-    from ..data import keys as K
-    from ..data.batch import collate
-    from ..models.base import as_model_inputs
-    from .data import frame_sample
-
     _check(model, graph)
-    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
-    sel = np.atleast_1d(np.arange(graph.n_frames)[frames] if frames is not None
-                        else np.arange(graph.n_frames))
-    if len(sel) == 0:
-        raise InputError("no frames selected")
-    n = graph.n_beads
-    sep = separation_matrix(graph)
-    rp = np.asarray(graph.relational_pairs(3), np.int64).reshape(-1, 2)
-    rel = (rp, np.asarray(graph.relation_codes(rp), np.int32))
-    forward = _forward(model)
-    was_training = model.training
-    model.set_train(False)
-    out = np.zeros((len(sel), n, n), np.float32)
-    try:
-        for start in range(0, len(sel), int(batch_size)):
-            chunk = sel[start:start + int(batch_size)]
-            pairs = [contact_pairs(graph, int(f), model.r_pair, model.min_separation) for f in chunk]
-            samples = [frame_sample(graph, int(f), p, rel) for f, p in zip(chunk, pairs)]
-            batch = collate(samples, cutoff=model.representation.r_cut, buckets=COARSE_BUCKETS,
-                            batch_capacity=int(batch_size) if len(sel) > batch_size else len(chunk))
-            args = list(as_model_inputs(batch)) + [
-                ms.Tensor(batch[K.PAIRS]), ms.Tensor(batch[K.PAIR_CODES]),
-                ms.Tensor(batch[K.PAIR_MASK])]
-            logits = forward(*args).asnumpy()
-            for k, p in enumerate(pairs):
-                prob = 1.0 / (1.0 + np.exp(-logits[k, :len(p)].astype(np.float64)))
-                m = out[start + k]
-                m[p[:, 0], p[:, 1]] = prob
-                m[p[:, 1], p[:, 0]] = prob
-    finally:
-        model.set_train(was_training)
+    _check_batch_size(batch_size)
+    sel = _frames(graph, frames)
+    sep, rel = _topology(graph)
+    scored = _run(model, [(graph, int(f), sep, rel) for f in sel], int(batch_size))
+    out = np.zeros((len(sel), graph.n_beads, graph.n_beads), np.float32)
+    for m, (p, prob) in zip(out, scored):
+        m[p[:, 0], p[:, 1]] = prob
+        m[p[:, 1], p[:, 0]] = prob
     out[:, sep < model.min_separation] = np.nan
     return out
 
 
-def predict_contacts(model, graph, frames=None, batch_size: int = 8) -> np.ndarray:
-    """(n, n) float32 contact probability map of a CA-level graph.
+def predict_contacts(model, graph, frames=None, batch_size: int = 8):
+    """(n, n) float32 contact probability map of a CA-level graph, or one map per graph.
 
     One frame: its map.  Several frames: the mean over frames (predicted contact
     frequencies).  Symmetric; values in [0, 1]; 0 beyond the model's pair distance
     ``r_pair`` (16 Å CA–CA); NaN for |i − j| < ``min_separation`` (3) in a chain and on the
-    diagonal.  See :func:`predict_contact_maps` for the parameters.
+    diagonal.
+
+    Parameters
+    ----------
+    model : ContactModel
+    graph : topologies.CGGraph or sequence of CGGraph
+        A sequence (list/tuple) of graphs returns a list of maps, one per graph; their
+        frames are packed ``batch_size`` per compiled call across proteins (sorted by
+        length), which is much faster than one call per protein for many small proteins.
+    frames : index, optional
+        Frames of each graph (default all).
+    batch_size : int
+        Frames (of any protein) per compiled call.
     """
-    maps = predict_contact_maps(model, graph, frames=frames, batch_size=batch_size)
-    return maps[0] if len(maps) == 1 else maps.mean(0)
+    if not isinstance(graph, (list, tuple)):
+        maps = predict_contact_maps(model, graph, frames=frames, batch_size=batch_size)
+        return maps[0] if len(maps) == 1 else maps.mean(0)
+    graphs = list(graph)
+    if not graphs:
+        raise InputError("predict_contacts got an empty list of graphs")
+    _check_batch_size(batch_size)
+    items, owner, tops = [], [], []
+    for g_index, g in enumerate(graphs):
+        try:
+            _check(model, g)
+        except InputError as exc:
+            raise InputError(f"graph {g_index} of the list: {exc}") from None
+        sel = _frames(g, frames)
+        tops.append(_topology(g))
+        items += [(g, int(f), *tops[-1]) for f in sel]
+        owner += [g_index] * len(sel)
+    scored = _run(model, items, int(batch_size))
+    sums = [np.zeros((g.n_beads, g.n_beads), np.float64) for g in graphs]
+    counts = np.zeros(len(graphs), int)
+    for g_index, (p, prob) in zip(owner, scored):
+        sums[g_index][p[:, 0], p[:, 1]] += prob
+        sums[g_index][p[:, 1], p[:, 0]] += prob
+        counts[g_index] += 1
+    maps = []
+    for s, c, (sep, _) in zip(sums, counts, tops):
+        m = (s / c).astype(np.float32)
+        m[sep < model.min_separation] = np.nan
+        maps.append(m)
+    return maps

@@ -92,6 +92,29 @@ def test_ensemble_mean_over_frames(protein, model):
     np.testing.assert_allclose(predict_contacts(model, two), maps.mean(0), equal_nan=True)
 
 
+def test_several_proteins_in_one_call_match_one_by_one(protein, model):
+    """A list of graphs packs frames of different proteins into shared compiled calls."""
+    from topologies import build_graph
+
+    graph, _ = protein
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        short = build_graph(mdanalysis_data() / "cobrotoxin.pdb", mapping="ca",
+                             selection="protein and resindex 0:29")  # a shorter chain
+    two = graph.select_frames([0, 0])
+    two.positions = np.stack([graph.positions[0], graph.positions[0] * 1.05]).astype(np.float32)
+    maps = predict_contacts(model, [graph, short, two], batch_size=3)
+    assert isinstance(maps, list) and len(maps) == 3
+    np.testing.assert_allclose(maps[0], predict_contacts(model, graph), atol=2e-5, equal_nan=True)
+    np.testing.assert_allclose(maps[1], predict_contacts(model, short), atol=2e-5, equal_nan=True)
+    np.testing.assert_allclose(maps[2], predict_contacts(model, two), atol=2e-5, equal_nan=True)
+    assert maps[1].shape == (short.n_beads, short.n_beads)
+    with pytest.raises(InputError, match="graph 1 of the list"):
+        predict_contacts(model, [graph, "not a graph"])
+    with pytest.raises(InputError, match="empty list"):
+        predict_contacts(model, [])
+
+
 def test_save_load_round_trip(tmp_path, protein, model):
     import cgmolct
 

@@ -168,6 +168,69 @@ def ours_step(model: str, system: str, adk: Path, repeats: int, threads: int) ->
             "n_params": n_params, "threads": threads, "load_average_1_5_15": _load()}
 
 
+def memory_step(n_beads: int, threads: int, repeats: int = 2) -> dict:
+    """Peak RSS and time of one force-matching training step (EA3 + RME, dim 128) on n beads.
+
+    One random chain at 0.01 beads/Å³ (the ``benchmarks.bench_models`` scaling sample: sequence
+    relations up to |i − j| = 3, cutoff 10 Å), batch 1, the whole graph in one compiled
+    :class:`~cgmolct.train.step.TrainStep` (forces by autodiff, loss on forces, gradients of the
+    parameters through the force derivative, Adam).  ``rss_before_step_mb`` is the process after
+    building the model and batch (MindSpore runtime included).
+    """
+    import resource
+
+    import mindspore as ms
+    from mindspore import Tensor
+
+    from benchmarks.bench_models import _chain_sample
+    from cgmolct.data.batch import collate
+    from cgmolct.models import MolCT
+    from cgmolct.readouts import EnergyForceModel, NodeReadout
+    from cgmolct.runtime import set_threads
+    from cgmolct.train.losses import ForceLoss
+    from cgmolct.train.objective import ForceObjective
+    from cgmolct.train.step import TrainStep
+
+    set_threads(threads)
+    ms.set_seed(0)
+    sample = _chain_sample(n_beads)
+    sample["forces"] = np.random.default_rng(1).normal(size=(n_beads, 3)).astype(np.float32)
+    batch = collate([sample], cutoff=CUTOFF)
+    rep = MolCT.preset("EA3", r_cut=CUTOFF, use_rme=True)
+    net = EnergyForceModel(rep, NodeReadout(rep.dim))
+    objective = ForceObjective(net, ForceLoss(), 1.0, model_returns_forces=True)
+    opt = ms.nn.Adam(net.trainable_params(), learning_rate=1e-4)
+    step = TrainStep(objective, opt)
+    lr = Tensor(np.float32(1e-4))
+    args = [Tensor(batch[key]) for key in ForceObjective.INPUTS]
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    step(lr, *args)[0].asnumpy()
+    first = time.perf_counter() - t0
+    peak_compile = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    steady = None
+    try:  # reset the kernel's peak-RSS mark: the steps' own peak, without the compiler's
+        Path("/proc/self/clear_refs").write_text("5")
+        steady = True
+    except OSError:
+        pass
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step(lr, *args)[0].asnumpy()
+        times.append(time.perf_counter() - t0)
+    if steady:
+        hwm = [ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("VmHWM")]
+        steady = round(int(hwm[0].split()[1]) / 1024) if hwm else None
+    return {"n_beads": n_beads, "peak_rss_first_step_mb": round(peak_compile),
+            "peak_rss_steps_mb": steady, "bead_capacity": int(batch["types"].shape[1]),
+            "neighbour_capacity": int(batch["neighbours"].shape[2]),
+            "slots": int(batch["types"].shape[1]) * (int(batch["neighbours"].shape[2]) + 1),
+            "rss_before_step_mb": round(rss0),
+            "first_step_s": round(first, 2), "step_s": round(min(times), 3), "threads": threads,
+            "load_average_1_5_15": _load()}
+
+
 def _subprocess(args: list, python: str = sys.executable) -> dict:
     env = dict(os.environ, GLOG_v="3", OMP_NUM_THREADS=str(args[args.index("--threads") + 1]))
     proc = subprocess.run([python, "-m", "benchmarks.bench_training", *args], cwd=ROOT, env=env,
@@ -226,6 +289,25 @@ def _markdown(res: dict) -> str:
                   "Each row ran in its own process, one after the other; compare the load "
                   "column: when the machine's load changed during the run, ratios between rows "
                   "run at different loads are biased."]
+    mem = res.get("memory")
+    if mem:
+        lines += ["", "## Memory of one training step (EA3 + RME, dim 128, batch 1, whole graph)", "",
+                  f"Measured {mem['date']}. Command: `{mem['command']}`. Random chain at 0.01 beads/Å³, "
+                  "cutoff 10 Å; forces by autodiff and parameter gradients through them (one compiled "
+                  "`TrainStep`). Peak RSS is the whole process; the MindSpore runtime, model and batch "
+                  "alone take the 'before step' column.", "",
+                  "| beads | bead capacity | neighbour capacity | slots N·(K+1) | before step (MB) "
+                  "| peak, first step incl. compile (MB) | peak of later steps (MB) | step (s) | load |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for r in mem["rows"]:
+            if "error" in r:
+                lines.append(f"| {r.get('args')} | error: {r['error'][-120:]} | | | | | | |")
+                continue
+            lines.append(f"| {r['n_beads']:,} | {r['bead_capacity']:,} | {r['neighbour_capacity']} | "
+                         f"{r['slots']:,} | {r['rss_before_step_mb']:,} | {r['peak_rss_first_step_mb']:,} | "
+                         f"{r.get('peak_rss_steps_mb') or '–'} | {r['step_s']} | {r['load_average_1_5_15'][0]} |")
+        if mem.get("verdict"):
+            lines += ["", mem["verdict"]]
     return "\n".join(lines) + "\n"
 
 
@@ -240,6 +322,9 @@ def main(argv=None) -> int:
     p.add_argument("--adk", help=argparse.SUPPRESS)
     p.add_argument("--repeats", type=int, default=None, help="timed peer steps per model")
     p.add_argument("--steps", type=int, default=None, help="trainer/bare steps per model")
+    p.add_argument("--memory", nargs="*", type=int, metavar="BEADS",
+                   help="only the training-step memory section, at these bead counts (default "
+                        "1000 5000); merged into the committed training.json")
     args = p.parse_args(argv)
     steps = args.steps or (8 if args.quick else 64)
     if args.render:
@@ -247,10 +332,24 @@ def main(argv=None) -> int:
         (RESULTS / "training.md").write_text(_markdown(res))
         return 0
     repeats = args.repeats or (4 if args.quick else 24)
+    if args.memory is not None and not args.one:
+        rows = []
+        for n in args.memory or [1000, 5000]:
+            rows.append(_subprocess(["--one", "memory", str(n), "--threads", str(args.threads)]))
+            print(json.dumps(rows[-1]), flush=True)
+        res = json.loads((RESULTS / "training.json").read_text())
+        res["memory"] = {"date": time.strftime("%Y-%m-%d %H:%M"),
+                         "command": "python -m benchmarks.bench_training --memory "
+                         + " ".join(str(n) for n in (args.memory or [1000, 5000])), "rows": rows}
+        (RESULTS / "training.json").write_text(json.dumps(res, indent=2))
+        (RESULTS / "training.md").write_text(_markdown(res))
+        return 0
     if args.one:
         kind, *rest = args.one
         if kind == "trainer":
             res = trainer_vs_bare(rest[0], steps, args.threads)
+        elif kind == "memory":
+            res = memory_step(int(rest[0]), args.threads)
         else:
             res = ours_step(rest[0], rest[1], Path(args.adk), repeats, args.threads)
         print("RESULT " + json.dumps(res), flush=True)
@@ -280,6 +379,10 @@ def main(argv=None) -> int:
         print(_markdown(res))
         return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if (RESULTS / "training.json").exists():  # keep the memory section of an earlier run
+        old = json.loads((RESULTS / "training.json").read_text())
+        if "memory" in old:
+            res["memory"] = old["memory"]
     (RESULTS / "training.json").write_text(json.dumps(res, indent=2))
     (RESULTS / "training.md").write_text(_markdown(res))
     print(_markdown(res))

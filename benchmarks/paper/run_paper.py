@@ -179,10 +179,14 @@ def report(kind: str) -> None:
     results = json.loads((HERE / f"{kind}_results.json").read_text())
     runs = [r for r in results["runs"].values() if r.get("status") != "failed" and r.get("test")]
     setup = results["setup"]
+    threads = setup.get("threads_per_run", 1)
     lines = [f"# {setup['dataset']}: test-set MAE after a fixed wall-time budget", "",
-             f"Budget per run: **{setup['budget_s_per_run']:.0f} s** of training on one CPU thread "
-             f"({setup['machine']}); feature size {setup['dim']}; {setup['optimizer']}; "
-             f"batch {setup['batch_size']}.", f"Loss: {setup['loss']}.", ""]
+             f"Budget per run: **{setup['budget_s_per_run']:.0f} s** of training on {threads} CPU "
+             f"thread{'s' if threads != 1 else ''} ({setup['machine']}); feature size {setup['dim']}; "
+             f"{setup['optimizer']}; batch {setup['batch_size']}"
+             + (f"; early stopping after {setup['early_stopping_patience_epochs']} epochs without "
+                "improvement" if setup.get("early_stopping_patience_epochs") else "") + ".",
+             f"Loss: {setup['loss']}.", ""]
     models = list(dict.fromkeys(r["model"] for r in runs))
     summary = {}
     if kind == "md17":
@@ -236,6 +240,28 @@ def report(kind: str) -> None:
             if any(key in base.get(n, {}) for n in names):
                 lines.append(f"| {label} | 0 | – | – | " + " | ".join(
                     f"{base[n][key]:.4g}" if key in base.get(n, {}) else "–" for n in names) + " | – |")
+    if kind == "md17" and runs:
+        lines += ["", "## Every run", "",
+                  "Flat = the best validation force MAE of the last 20 % of epochs is less than 2 % "
+                  "below the best before them (the curve has flattened at this learning rate).", "",
+                  "| run | epochs | steps | train frames/s | load avg at end (1 min; the run itself ≈ 2) | final lr | best valid F-MAE "
+                  "| last-20 % gain | flat? | test F-MAE | status |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in sorted(runs, key=lambda q: (q["model"], q["seed"])):
+            curve = r.get("curve") or []
+            mae = [c["valid_forces_mae"] for c in curve]
+            cut = max(1, int(round(0.8 * len(mae))))
+            before, after = (min(mae[:cut]), min(mae[cut:])) if len(mae) > cut else (None, None)
+            gain = (before - min(before, after)) / before if before else None
+            r["flattened"] = bool(gain is not None and gain < 0.02)
+            load = (r.get("load_average_1_5_15") or [None])[0]
+            lines.append(
+                f"| {r['model']} s{r['seed']} | {r.get('epochs')} | {r.get('steps')} | "
+                f"{r.get('train_frames_per_s', float('nan')):.0f} | "
+                f"{load if load is not None else '–'} | {curve[-1].get('lr', float('nan')) if curve else '–'} | "
+                f"{min(mae) if mae else float('nan'):.3f} | "
+                f"{'–' if gain is None else f'{100 * gain:.1f} %'} | {'yes' if r['flattened'] else 'no'} | "
+                f"{r['test']['forces']['mae']:.3f} | {r.get('status', '')} |")
     results["summary"] = summary
     _atomic_json(HERE / f"{kind}_results.json", results)
     verdict = results.get("verdict")

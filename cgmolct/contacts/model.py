@@ -105,6 +105,11 @@ class ContactReadout(nn.Cell):
         self.rbf = LogGaussianRBF(r_min=2.0, r_cut=r_max)
         self.mlp = MLP(2 * dim + dim_relation + self.rbf.n_basis + _N_ANGLE_FEATURES[orientation], 1,
                        hidden=hidden, activation=activation)
+        # g's first layer acts on concat(n_i, n_j, v, e, angles): it is applied factor by factor
+        # (node projections once per bead, relation projections once per code, then gathered
+        # per pair), the same function with a fraction of the per-pair work
+        self._n_layers = len(self.mlp.layers)
+        self._dim_relation = int(dim_relation)
 
     def get_config(self) -> Dict:
         return dict(self._config)
@@ -132,12 +137,18 @@ class ContactReadout(nn.Cell):
                   pairs, pair_codes, pair_mask):
         u, t, w = self._axes(positions, rel_neighbours, rel_codes, rel_mask)
         i, j = pairs[:, :, 0], pairs[:, :, 1]
-        ni, nj = gather_pairs(features, i), gather_pairs(features, j)
         rij = gather_pairs(positions, j) - gather_pairs(positions, i)
         d2 = (rij * rij).sum(-1)
         d2 = ops.where(ops.logical_and(pair_mask, d2 > 1e-6), d2, ops.ones_like(d2))
         d = ops.sqrt(d2)
         rhat = rij / d[..., None]
+        angles_ij, angles_ji = self._angles(u, t, w, i, j, rhat)
+        e = self.rbf(d)
+        mirrored = ops.gather(self.mirror, pair_codes.reshape(-1), 0).reshape(pair_codes.shape)
+        return self._logits(features, i, j, e, angles_ij, angles_ji, pair_codes, mirrored, pair_mask)
+
+    def _angles(self, u, t, w, i, j, rhat):
+        """Orientation cosines of each pair seen from i and from j: two (B, P, A) arrays."""
         ui, uj = gather_pairs(u, i), gather_pairs(u, j)
         ai = (ui * rhat).sum(-1)
         aj = -(uj * rhat).sum(-1)
@@ -154,6 +165,43 @@ class ContactReadout(nn.Cell):
         else:
             angles_ij = ops.stack((ai, aj, cij, ai * aj), -1)
             angles_ji = ops.stack((aj, ai, cij, ai * aj), -1)
+        return angles_ij, angles_ji
+
+    def _logits(self, features, i, j, e, angles_ij, angles_ji, pair_codes, mirrored, pair_mask):
+        """g(ij) + g(ji) with g's first layer applied factor by factor (see ``__init__``)."""
+        first = self.mlp.layers[0]
+        w = first.weight                                                    # (H, D_in)
+        f, r = self.dim, self._dim_relation
+        a = ops.matmul(features, w[:, :f].T)                                # (B, N, H)
+        c = ops.matmul(features, w[:, f:2 * f].T)
+        table = ops.matmul(self.relation_embedding.embedding_table, w[:, 2 * f:2 * f + r].T)
+        w_geo = w[:, 2 * f + r:].T
+        b, p = pair_codes.shape
+        h = w.shape[0]
+        v_ij = ops.gather(table, pair_codes.reshape(-1), 0).reshape(b, p, h)
+        v_ji = ops.gather(table, mirrored.reshape(-1), 0).reshape(b, p, h)
+        g_ij = ops.matmul(ops.concat((e, angles_ij), -1), w_geo)
+        g_ji = ops.matmul(ops.concat((e, angles_ji), -1), w_geo)
+        y_ij = gather_pairs(a, i) + gather_pairs(c, j) + v_ij + g_ij + first.bias
+        y_ji = gather_pairs(a, j) + gather_pairs(c, i) + v_ji + g_ji + first.bias
+        for k in range(1, self._n_layers):
+            y_ij = self.mlp.layers[k](y_ij)
+            y_ji = self.mlp.layers[k](y_ji)
+        y = y_ij + y_ji
+        return y[..., 0] * ops.cast(pair_mask, y.dtype)
+
+    def reference_logits(self, features, positions, rel_neighbours, rel_codes, rel_mask,
+                         pairs, pair_codes, pair_mask):
+        """The same logits through the unfactorised ``g`` (concatenated inputs; for tests)."""
+        u, t, w = self._axes(positions, rel_neighbours, rel_codes, rel_mask)
+        i, j = pairs[:, :, 0], pairs[:, :, 1]
+        ni, nj = gather_pairs(features, i), gather_pairs(features, j)
+        rij = gather_pairs(positions, j) - gather_pairs(positions, i)
+        d2 = (rij * rij).sum(-1)
+        d2 = ops.where(ops.logical_and(pair_mask, d2 > 1e-6), d2, ops.ones_like(d2))
+        d = ops.sqrt(d2)
+        rhat = rij / d[..., None]
+        angles_ij, angles_ji = self._angles(u, t, w, i, j, rhat)
         e = self.rbf(d)
         mirrored = ops.gather(self.mirror, pair_codes.reshape(-1), 0).reshape(pair_codes.shape)
         v_ij = self.relation_embedding(pair_codes)

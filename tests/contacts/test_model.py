@@ -83,6 +83,26 @@ def test_predicted_map_is_symmetric_probability(protein, model):
     np.testing.assert_allclose(predict_contacts(model, moved)[finite], p[finite], atol=2e-4)
 
 
+def test_factorised_readout_equals_concatenated_mlp(protein):
+    """The readout applies g's first layer factor by factor: same logits as g(concat(...))."""
+    from cgmolct.contacts import load_shipped
+
+    graph, truth = protein
+    shipped = load_shipped()
+    ds = ContactDataset([graph], [truth], batch_size=2, cutoff=shipped.representation.r_cut)
+    batch = ds.batch([0])
+    args = [ms.Tensor(batch[k]) for k in BATCH_KEYS[:-1]]
+    h = shipped.representation(*args[:8])
+    ro = shipped.readout
+    rest = (args[1], args[5], args[6], args[7], args[8], args[9], args[10])
+    fast = ro(h, *rest).asnumpy()
+    slow = ro.reference_logits(h, *rest).asnumpy()
+    assert np.abs(slow).max() > 1.0  # real logits, not a padded row
+    np.testing.assert_allclose(fast, slow, atol=2e-4 * np.abs(slow).max())
+    compiled = ms.jit(shipped.construct)(*args).asnumpy()
+    np.testing.assert_allclose(compiled, slow, atol=2e-4 * np.abs(slow).max())
+
+
 def test_ensemble_mean_over_frames(protein, model):
     graph, _ = protein
     two = graph.select_frames([0, 0])

@@ -289,6 +289,8 @@ def _markdown(res: dict) -> str:
                   "Each row ran in its own process, one after the other; compare the load "
                   "column: when the machine's load changed during the run, ratios between rows "
                   "run at different loads are biased."]
+    if res.get("finding"):
+        lines += ["", res["finding"]]
     mem = res.get("memory")
     if mem:
         lines += ["", "## Memory of one training step (EA3 + RME, dim 128, batch 1, whole graph)", "",

@@ -229,11 +229,15 @@ def _markdown(r: dict) -> str:
               *([f"- measured separately: `{r['speed_command']}`; load average before/after "
                  f"{s['environment']['before']['loadavg']} / {s['environment']['after']['loadavg']}"]
                 if "speed_command" in r else []),
+              *([f"- pair readout, factorised first layer vs concatenated inputs (same process): "
+                 f"{s['readout_ab']['factorised']['list_batch16_per_s']} vs "
+                 f"{s['readout_ab']['concatenated']['list_batch16_per_s']} proteins/s (list, batch 16): "
+                 "the pair MLP is not the bottleneck"] if "readout_ab" in s else []),
               "- target: ≥ 50 proteins/s for 200-residue chains"
               + (" — **met**" if max(s["proteins_per_s_200_residues"], s.get("batched_proteins_per_s", 0)) >= 50
                  else " — **not met**"),
               f"- AdK trajectory (214 residues), batches of 16 frames: {s['adk_frames_per_s_batch16']:.1f} frames/s",
-              f"- load average before/after: {r['environment']['before']['loadavg']} / "
+              f"- load average before/after the accuracy run: {r['environment']['before']['loadavg']} / "
               f"{r['environment']['after']['loadavg']} on {r['environment']['before']['cpu_count']} CPUs "
               f"(MindSpore threads: {r['environment']['before']['runtime'].get('threads') or 'default'})",
               "", "## Ensemble (AdK, 98 DCD frames, predicted from the first frame only)", "",

@@ -244,8 +244,12 @@ def write_json_record(path: PathLike, record: Mapping[str, Any], **dumps: Any) -
 
 
 def read_json_record(path: PathLike, kind: str, supported: Iterable[int],
-                     error_cls: Type[Exception], *, what: Optional[str] = None) -> Dict[str, Any]:
+                     error_cls: Type[Exception], *, what: Optional[str] = None,
+                     file_in_folder: Optional[str] = None) -> Dict[str, Any]:
     """Read a JSON file written by :func:`write_json_record` and check its header.
+
+    ``file_in_folder``: when ``path`` is a folder, read this file inside it (an output
+    folder's ``summary.json``, ``clusters.json`` ...).
 
     Raises
     ------
@@ -254,6 +258,8 @@ def read_json_record(path: PathLike, kind: str, supported: Iterable[int],
         :func:`check_header`.
     """
     path = Path(path)
+    if file_in_folder is not None and path.is_dir():
+        path = path / file_in_folder
     if not path.is_file():
         raise error_cls(f"{path}: file does not exist" if not path.exists()
                         else f"{path}: is a folder, not a {what or kind + ' file'}")

@@ -39,11 +39,8 @@ def read_clusters(path) -> dict:
     from ..errors import InputError
     from ..storage import read_json_record
 
-    path = Path(path)
-    if path.is_dir():
-        path = path / CLUSTERS_FILE
     return read_json_record(path, FORMAT, SUPPORTED_VERSIONS, InputError,
-                            what="cgmolct clusters file")
+                            what="cgmolct clusters file", file_in_folder=CLUSTERS_FILE)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

@@ -135,17 +135,22 @@ class ContactReadout(nn.Cell):
 
     def construct(self, features, positions, rel_neighbours, rel_codes, rel_mask,
                   pairs, pair_codes, pair_mask):
+        i, j, e, angles_ij, angles_ji, mirrored = self._pair_geometry(
+            positions, rel_neighbours, rel_codes, rel_mask, pairs, pair_codes, pair_mask)
+        return self._logits(features, i, j, e, angles_ij, angles_ji, pair_codes, mirrored, pair_mask)
+
+    def _pair_geometry(self, positions, rel_neighbours, rel_codes, rel_mask, pairs, pair_codes,
+                       pair_mask):
+        """Pair indices, distance RBF, orientation cosines (ij and ji) and mirrored codes."""
         u, t, w = self._axes(positions, rel_neighbours, rel_codes, rel_mask)
         i, j = pairs[:, :, 0], pairs[:, :, 1]
         rij = gather_pairs(positions, j) - gather_pairs(positions, i)
         d2 = (rij * rij).sum(-1)
         d2 = ops.where(ops.logical_and(pair_mask, d2 > 1e-6), d2, ops.ones_like(d2))
         d = ops.sqrt(d2)
-        rhat = rij / d[..., None]
-        angles_ij, angles_ji = self._angles(u, t, w, i, j, rhat)
-        e = self.rbf(d)
+        angles_ij, angles_ji = self._angles(u, t, w, i, j, rij / d[..., None])
         mirrored = ops.gather(self.mirror, pair_codes.reshape(-1), 0).reshape(pair_codes.shape)
-        return self._logits(features, i, j, e, angles_ij, angles_ji, pair_codes, mirrored, pair_mask)
+        return i, j, self.rbf(d), angles_ij, angles_ji, mirrored
 
     def _angles(self, u, t, w, i, j, rhat):
         """Orientation cosines of each pair seen from i and from j: two (B, P, A) arrays."""
@@ -193,17 +198,9 @@ class ContactReadout(nn.Cell):
     def reference_logits(self, features, positions, rel_neighbours, rel_codes, rel_mask,
                          pairs, pair_codes, pair_mask):
         """The same logits through the unfactorised ``g`` (concatenated inputs; for tests)."""
-        u, t, w = self._axes(positions, rel_neighbours, rel_codes, rel_mask)
-        i, j = pairs[:, :, 0], pairs[:, :, 1]
+        i, j, e, angles_ij, angles_ji, mirrored = self._pair_geometry(
+            positions, rel_neighbours, rel_codes, rel_mask, pairs, pair_codes, pair_mask)
         ni, nj = gather_pairs(features, i), gather_pairs(features, j)
-        rij = gather_pairs(positions, j) - gather_pairs(positions, i)
-        d2 = (rij * rij).sum(-1)
-        d2 = ops.where(ops.logical_and(pair_mask, d2 > 1e-6), d2, ops.ones_like(d2))
-        d = ops.sqrt(d2)
-        rhat = rij / d[..., None]
-        angles_ij, angles_ji = self._angles(u, t, w, i, j, rhat)
-        e = self.rbf(d)
-        mirrored = ops.gather(self.mirror, pair_codes.reshape(-1), 0).reshape(pair_codes.shape)
         v_ij = self.relation_embedding(pair_codes)
         v_ji = self.relation_embedding(mirrored)
         y = (self.mlp(ops.concat((ni, nj, v_ij, e, angles_ij), -1))

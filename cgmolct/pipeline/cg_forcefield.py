@@ -48,11 +48,8 @@ def read_summary(path) -> Dict[str, Any]:
     """
     from ..storage import read_json_record
 
-    path = Path(path)
-    if path.is_dir():
-        path = path / SUMMARY_FILE
     return read_json_record(path, SUMMARY_FORMAT, SUMMARY_SUPPORTED_VERSIONS, InputError,
-                            what="cgmolct CG force-field summary")
+                            what="cgmolct CG force-field summary", file_in_folder=SUMMARY_FILE)
 
 
 def _load(graph):

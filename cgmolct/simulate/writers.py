@@ -56,11 +56,8 @@ def read_settings(folder) -> dict:
     """
     from ..storage import read_json_record
 
-    path = Path(folder)
-    if path.is_dir():
-        path = path / SETTINGS_FILE
-    return read_json_record(path, SETTINGS_FORMAT, SETTINGS_SUPPORTED_VERSIONS, InputError,
-                            what="cgmolct simulation settings file")
+    return read_json_record(folder, SETTINGS_FORMAT, SETTINGS_SUPPORTED_VERSIONS, InputError,
+                            what="cgmolct simulation settings file", file_in_folder=SETTINGS_FILE)
 
 
 def dcd_name(replica: int, part: int) -> str:

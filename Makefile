@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(VENV)/bin/cgmolct demo --output demo_output
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all

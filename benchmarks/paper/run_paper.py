@@ -7,10 +7,15 @@ the learning-curve PNG are rewritten, so a partial campaign still leaves usable 
 
     python -m benchmarks.paper.run_paper md17 --budget 360 --seeds 0 1 2 --parallel 2
     python -m benchmarks.paper.run_paper qm9 --budget 600 --models EA1 SchNet3
+    python -m benchmarks.paper.run_paper ala2 --ala2-reference REF.npz --models SchNet3 NIU1 NIU1-noRME
     python -m benchmarks.paper.run_paper report      # table + PNG from the results JSON
 
 Data: ``../shared/data/md17_ethanol`` (1024 train / 128 valid / 1024 test) and
-``../shared/data/qm9`` (1024 / 128 / 1024).  Run folders (checkpoints) go to ``--workdir``
+``../shared/data/qm9`` (1024 / 128 / 1024).  ``ala2`` is the paper's all-atom test (its Fig. 8)
+on alanine-dipeptide reference data made by ``cgmolct data reference`` (ff03 + OBC, 300 K):
+SchNet3 with element types, MolCT NIU1 with bonds (RME) and without (``NIU1-noRME``), energy
+and forces, on ``--ala2-frames`` evenly spaced frames (1,000 test, 500 validation, the rest
+training).  Run folders (checkpoints) go to ``--workdir``
 (default ``/tmp/cgmolct_paper_runs``) and are not committed.
 """
 from __future__ import annotations
@@ -37,6 +42,9 @@ DATA = shared_data_dir()
 PAPER_PARAMS = {"SchNet3": 490_000, "EA1": 91_000, "NIU1": 91_000, "EA3": 230_000, "NIU3": 230_000}
 
 MD17_MODELS = ["SchNet3", "EA1", "EA3", "NIU1", "NIU3"]
+ALA2_MODELS = ["SchNet3", "NIU1", "NIU1-noRME"]
+#: The all-atom alanine-dipeptide frames of the ``ala2`` campaign (set by ``main``).
+ALA2 = {"reference": None, "frames": 5000}
 
 
 #: Training options shared by every run; ``campaign`` fills them from the command line.
@@ -63,6 +71,44 @@ def md17_config(model: str, seed: int, budget: float, out: Path, dim: int) -> Di
                  "valid": str(d / "ethanol_kcal_A_valid_128.npz"),
                  "test": str(d / "ethanol_kcal_A_test_1024.npz"), "cutoff": 10.0},
         "model": {"representation": model, "dim": dim},
+        "loss": {"energy_weight": 0.01, "force_weight": 0.99},
+        "optimizer": _optimizer(),
+        "training": _training(budget),
+    }
+
+
+def _representation(model: str, dim: int):
+    """A preset name, or MolCT NIU1 without the relational embedding (``NIU1-noRME``)."""
+    if model == "NIU1-noRME":
+        return {"class": "MolCT", "config": {"dim": dim, "n_interactions": 1, "max_cycles": 3,
+                                             "fixed_cycles": True, "use_rme": False}}
+    return model
+
+
+def ala2_subset(workdir: Path) -> Path:
+    """``ALA2['frames']`` evenly spaced frames of the all-atom reference, saved once under workdir."""
+    from topologies import CGGraph
+
+    import numpy as np
+
+    src = ALA2["reference"]
+    if src is None:
+        raise SystemExit("ala2: give --ala2-reference (an all-atom reference graph, cgmolct data reference)")
+    out = workdir / f"ala2_allatom_{ALA2['frames']}.npz"
+    if not out.exists():
+        g = CGGraph.load(str(src))
+        keep = np.unique(np.linspace(0, g.n_frames - 1, ALA2["frames"]).round().astype(int))
+        workdir.mkdir(parents=True, exist_ok=True)
+        g.select_frames(keep).save(str(out))
+    return out
+
+
+def ala2_config(model: str, seed: int, budget: float, out: Path, dim: int) -> Dict:
+    return {
+        "task": "energy_forces", "output": str(out), "seed": seed,
+        "data": {"format": "graph", "train": str(ala2_subset(out.parent)),
+                 "split": {"valid": 500, "test": 1000, "seed": 0}, "cutoff": 10.0},
+        "model": {"representation": _representation(model, dim), "dim": dim},
         "loss": {"energy_weight": 0.01, "force_weight": 0.99},
         "optimizer": _optimizer(),
         "training": _training(budget),
@@ -121,7 +167,9 @@ def campaign(kind: str, models: List[str], seeds: List[int], budget: float, para
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results.setdefault("runs", {})
     results["setup"] = {
-        "dataset": "MD17 ethanol 1024/128/1024" if kind == "md17" else "QM9 1024/128/1024 (12 labels)",
+        "dataset": {"md17": "MD17 ethanol 1024/128/1024", "qm9": "QM9 1024/128/1024 (12 labels)",
+                    "ala2": f"Alanine dipeptide all-atom (ff03 + OBC, 300 K), {ALA2['frames'] - 1500}/500/1000 "
+                            f"frames of {ALA2['reference']}"}[kind],
         "budget_s_per_run": budget, "dim": dim, "batch_size": 32,
         "optimizer": f"Adam lr {TRAINING['lr']:g}, warm-up 100 steps then "
         + ("reduce-on-plateau (x0.5 after 8 epochs without improvement, floor 1e-5)"
@@ -129,13 +177,13 @@ def campaign(kind: str, models: List[str], seeds: List[int], budget: float, para
         "early_stopping_patience_epochs": TRAINING["patience"],
         "threads_per_run": TRAINING["threads"], "parallel_runs": parallel,
         "loss": "unit-free w_E (dE/N/d_E)^2 + w_F/N sum |dF/d_F|^2, w_E=0.01, w_F=0.99 (lambda=0.99)"
-        if kind == "md17" else "sum_k (1/12) ((y_k - y_k_ref)/s_k)^2, s_k = training std (per bead for U0/U/H/G)",
+        if kind in ("md17", "ala2") else "sum_k (1/12) ((y_k - y_k_ref)/s_k)^2, s_k = training std (per bead for U0/U/H/G)",
         "machine": (f"2 CPU cores, {parallel} run(s) at a time, load average at start "
                     f"{os.getloadavg()[0]:.2f}; other work on the machine ran at nice 19"),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "code": os.environ.get("CGMOLCT_CODE_VERSION", "working tree"),
     }
-    make_config = md17_config if kind == "md17" else qm9_config
+    make_config = {"md17": md17_config, "qm9": qm9_config, "ala2": ala2_config}[kind]
     queue = [(m, s) for s in seeds for m in models]
     running: List = []
     while queue or running:
@@ -189,7 +237,7 @@ def report(kind: str) -> None:
              f"Loss: {setup['loss']}.", ""]
     models = list(dict.fromkeys(r["model"] for r in runs))
     summary = {}
-    if kind == "md17":
+    if kind in ("md17", "ala2"):
         # equal work: validation force MAE of each model and of SchNet3 after the last epoch
         # that every run of both reached (wall-time budgets favour fast models otherwise)
         lines += ["Equal-work column: validation force MAE (kcal/mol/Å) of the model | SchNet3 after "
@@ -212,9 +260,9 @@ def report(kind: str) -> None:
                 if common else (None, None)
             summary[m] = {"energy_mae": e, "force_mae": f, "n_params": rs[0]["n_params"],
                           "seeds": [r["seed"] for r in rs], "steps_mean": float(steps), "status": status,
-                          "equal_steps": common * 32, "valid_force_mae_equal_steps": eq,
+                          "equal_steps": rs[0]["curve"][common - 1]["step"] if common else 0, "valid_force_mae_equal_steps": eq,
                           "schnet3_valid_force_mae_equal_steps": eq_base}
-            eq_text = (f"{common * 32} steps: {eq[0]:.2f} ± {eq[1]:.2f} \\| {eq_base[0]:.2f} ± {eq_base[1]:.2f}"
+            eq_text = (f"{summary[m]['equal_steps']} steps: {eq[0]:.2f} ± {eq[1]:.2f} \\| {eq_base[0]:.2f} ± {eq_base[1]:.2f}"
                        if eq[0] is not None and eq_base[0] is not None and m != "SchNet3" else "—")
             lines.append(f"| {m} | {rs[0]['n_params']:,} | {PAPER_PARAMS.get(m, 0):,} | {len(rs)} | {steps:.0f} "
                          f"| {e[0]:.3f} ± {e[1]:.3f} | {f[0]:.3f} ± {f[1]:.3f} | {eq_text} | {status} |")
@@ -240,7 +288,7 @@ def report(kind: str) -> None:
             if any(key in base.get(n, {}) for n in names):
                 lines.append(f"| {label} | 0 | – | – | " + " | ".join(
                     f"{base[n][key]:.4g}" if key in base.get(n, {}) else "–" for n in names) + " | – |")
-    if kind == "md17" and runs:
+    if kind in ("md17", "ala2") and runs:
         lines += ["", "## Every run", "",
                   "Flat = the best validation force MAE of the last 20 % of epochs is less than 2 % "
                   "below the best before them (the curve has flattened at this learning rate).", "",
@@ -257,7 +305,7 @@ def report(kind: str) -> None:
             load = (r.get("load_average_1_5_15") or [None])[0]
             lines.append(
                 f"| {r['model']} s{r['seed']} | {r.get('epochs')} | {r.get('steps')} | "
-                f"{r.get('train_frames_per_s', float('nan')):.0f} | "
+                f"{r.get('train_frames_per_s') or float('nan'):.0f} | "
                 f"{load if load is not None else '–'} | {curve[-1].get('lr', float('nan')) if curve else '–'} | "
                 f"{min(mae) if mae else float('nan'):.3f} | "
                 f"{'–' if gain is None else f'{100 * gain:.1f} %'} | {'yes' if r['flattened'] else 'no'} | "
@@ -280,7 +328,7 @@ def _plot(kind: str, runs) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    key = "valid_forces_mae" if kind == "md17" else None
+    key = "valid_forces_mae" if kind in ("md17", "ala2") else None
     fig, ax = plt.subplots(figsize=(7, 4.5))
     colours = {}
     for r in runs:
@@ -299,7 +347,8 @@ def _plot(kind: str, runs) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("optimiser step (batch 32)")
     ax.set_ylabel("validation force MAE (kcal/mol/Å)" if key else "validation MAE / epoch-1 MAE (mean of labels)")
-    ax.set_title(("MD17 ethanol" if kind == "md17" else "QM9") + ": learning curves (one line per seed)")
+    ax.set_title({"md17": "MD17 ethanol", "qm9": "QM9", "ala2": "Alanine dipeptide, all atoms"}[kind]
+                 + ": learning curves (one line per seed)")
     ax.legend()
     fig.tight_layout()
     fig.savefig(HERE / f"{kind}_learning_curves.png", dpi=120)
@@ -308,7 +357,7 @@ def _plot(kind: str, runs) -> None:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("kind", choices=("md17", "qm9", "report"))
+    p.add_argument("kind", choices=("md17", "qm9", "ala2", "report"))
     p.add_argument("--models", nargs="+")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--budget", type=float, default=360.0, help="training seconds per run")
@@ -320,15 +369,19 @@ def main(argv=None) -> int:
                    choices=("warmup_inverse_sqrt", "plateau", "cosine", "constant"))
     p.add_argument("--patience", type=int, default=None, help="early stopping after N epochs")
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--ala2-reference", default=None,
+                   help="ala2: all-atom reference graph (cgmolct data reference output)")
+    p.add_argument("--ala2-frames", type=int, default=5000, help="ala2: evenly spaced frames used")
     p.add_argument("--fresh", action="store_true", help="start a new results file (drop old runs)")
     args = p.parse_args(argv)
     TRAINING.update(threads=args.threads, schedule=args.schedule, patience=args.patience, lr=args.lr)
+    ALA2.update(reference=args.ala2_reference, frames=args.ala2_frames)
     if args.kind == "report":
-        for kind in ("md17", "qm9"):
+        for kind in ("md17", "qm9", "ala2"):
             if (HERE / f"{kind}_results.json").exists():
                 report(kind)
         return 0
-    models = args.models or (MD17_MODELS if args.kind == "md17" else ["EA1"])
+    models = args.models or {"md17": MD17_MODELS, "qm9": ["EA1"], "ala2": ALA2_MODELS}[args.kind]
     if args.fresh and (HERE / f"{args.kind}_results.json").exists():
         (HERE / f"{args.kind}_results.json").unlink()
     campaign(args.kind, models, args.seeds, args.budget, args.parallel, Path(args.workdir), args.dim)

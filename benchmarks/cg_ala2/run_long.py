@@ -115,8 +115,8 @@ def write_markdown(record: dict, path: Path) -> None:
               "between the two halves of the pooled reference (different seeds). JS CG halves: "
               "between the first and the second half of the replicas (independent CG samples). "
               "Populations: block bootstrap (20 blocks). Targets: JS < 0.02, every basin within 5 pp. "
-              "replica-steps/s here is the sampling rate of these runs (the committed ones ran side "
-              "by side, one MindSpore thread each), not a speed benchmark: see "
+              "replica-steps/s is the sampling rate of that run (its MindSpore threads are in the "
+              "JSON; – when the numbers were redone from the frames), not a speed benchmark: see "
               "`benchmarks/results/simulate.md` for that.",
               "", "JS as the CG sample grows (same replicas, first part of each):", "",
               "| model | ps per replica | CG ns | JS |", "|---|---|---|---|"]

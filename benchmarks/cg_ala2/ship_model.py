@@ -52,7 +52,7 @@ def long_section(record: dict, tag: str) -> str:
 """
 
 
-def card(s: dict, run: Path, long: str = "") -> str:
+def card(s: dict, run: Path, long: str = "", long_tag: str = "") -> str:
     t, f, sim, nf = s["training"], s["fes"], s["simulation"], s["force_noise_floor"]
     ref, cg = f["reference"], f["cg"]
 
@@ -109,7 +109,7 @@ task `forces`, Adam, {t['epochs']} epoch(s) in a {t['max_time_s']:.0f} s wall-ti
     python benchmarks/cg_ala2/run_pipeline.py --variants NIU1_priors --train-s {t['max_time_s']:.0f} \\
         --train-frames {t['frames']} --replicas {sim['replicas']} --steps {sim['steps']} \\
         --save-every {sim['save_every']} --threads {_threads(run)} --work {run.parent} -o /tmp/cg_ala2_results_NIU1
-    python benchmarks/cg_ala2/ship_model.py {run}{' --long benchmarks/cg_ala2/results/long/results.json' if long else ''}
+    python benchmarks/cg_ala2/ship_model.py {run}{' --long benchmarks/cg_ala2/results/long/results.json' if long else ''}{' --long-tag ' + long_tag if long and long_tag != run.name else ''}
 
 (source run: `{run}`; the wall-time budget makes the weights depend on the machine's speed).
 {long}"""
@@ -131,7 +131,7 @@ def main(argv=None) -> int:
         shutil.rmtree(target)
     SHIPPED.mkdir(parents=True, exist_ok=True)
     shutil.copytree(run / "model", target)
-    (SHIPPED / "MODEL_CARD.md").write_text(card(s, run, long))
+    (SHIPPED / "MODEL_CARD.md").write_text(card(s, run, long, args.long_tag or run.name))
     print(f"wrote {target} and {SHIPPED / 'MODEL_CARD.md'}")
     return 0
 

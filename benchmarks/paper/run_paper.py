@@ -179,7 +179,7 @@ def campaign(kind: str, models: List[str], seeds: List[int], budget: float, para
         "loss": "unit-free w_E (dE/N/d_E)^2 + w_F/N sum |dF/d_F|^2, w_E=0.01, w_F=0.99 (lambda=0.99)"
         if kind in ("md17", "ala2") else "sum_k (1/12) ((y_k - y_k_ref)/s_k)^2, s_k = training std (per bead for U0/U/H/G)",
         "machine": (f"2 CPU cores, {parallel} run(s) at a time, load average at start "
-                    f"{os.getloadavg()[0]:.2f}; other work on the machine ran at nice 19"),
+                    f"{os.getloadavg()[0]:.2f}"),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "code": os.environ.get("CGMOLCT_CODE_VERSION", "working tree"),
     }
@@ -264,7 +264,7 @@ def report(kind: str) -> None:
                           "schnet3_valid_force_mae_equal_steps": eq_base}
             eq_text = (f"{summary[m]['equal_steps']} steps: {eq[0]:.2f} ± {eq[1]:.2f} \\| {eq_base[0]:.2f} ± {eq_base[1]:.2f}"
                        if eq[0] is not None and eq_base[0] is not None and m != "SchNet3" else "—")
-            lines.append(f"| {m} | {rs[0]['n_params']:,} | {PAPER_PARAMS.get(m, 0):,} | {len(rs)} | {steps:.0f} "
+            lines.append(f"| {m} | {rs[0]['n_params']:,} | {format(PAPER_PARAMS[m], ',') if m in PAPER_PARAMS else '–'} | {len(rs)} | {steps:.0f} "
                          f"| {e[0]:.3f} ± {e[1]:.3f} | {f[0]:.3f} ± {f[1]:.3f} | {eq_text} | {status} |")
     else:
         names = list(runs[0]["test"].keys()) if runs else []

@@ -181,11 +181,8 @@ def main(argv=None) -> int:
         model_folder = pipeline / "model"
         net = None if args.priors_only else load_model(model_folder)
         priors = load_priors(model_folder)
-        meta = (getattr(net, "saved_info", None) or {}).get("metadata") or {}
-        max_sep = meta.get("max_separation", 3)
         sim = Simulation(net, ref, priors=priors, n_replicas=args.replicas, dt=args.dt,
-                         friction=args.friction, temperature=args.temperature, seed=args.seed,
-                         max_separation=int(max_sep) if isinstance(max_sep, int) else 3)
+                         friction=args.friction, temperature=args.temperature, seed=args.seed)
         target = int(round(args.ps / args.dt))
         if state.exists():
             sim.load_state(state)

@@ -129,15 +129,10 @@ def run(args: argparse.Namespace) -> int:
     if n_prior is not None and n_prior != graph.n_beads:
         raise InputError(f"{folder}: the priors were fitted on {n_prior} beads; {args.graph} has "
                          f"{graph.n_beads}")
-    max_sep = 3
-    info = getattr(model, "saved_info", None) or {}
-    meta = info.get("metadata") if isinstance(info, dict) else None
-    if isinstance(meta, dict) and isinstance(meta.get("max_separation"), int):
-        max_sep = meta["max_separation"]
     sim = Simulation(model, graph, priors=priors, n_replicas=args.replicas, dt=args.dt,
                      friction=args.friction, temperature=args.temperature, seed=args.seed,
                      masses=args.mass, steps_per_call=args.steps_per_call, skin=args.skin,
-                     max_separation=max_sep, exchange_every=args.exchange_every)
+                     exchange_every=args.exchange_every)
     start = 0
     if args.restart is not None:
         state = load_state(args.restart)

@@ -180,15 +180,17 @@ class ContactReadout(nn.Cell):
         a = ops.matmul(features, w[:, :f].T)                                # (B, N, H)
         c = ops.matmul(features, w[:, f:2 * f].T)
         table = ops.matmul(self.relation_embedding.embedding_table, w[:, 2 * f:2 * f + r].T)
-        w_geo = w[:, 2 * f + r:].T
+        n_rbf = e.shape[-1]
+        w_rbf = w[:, 2 * f + r:2 * f + r + n_rbf].T
+        w_angles = w[:, 2 * f + r + n_rbf:].T
         b, p = pair_codes.shape
         h = w.shape[0]
         v_ij = ops.gather(table, pair_codes.reshape(-1), 0).reshape(b, p, h)
         v_ji = ops.gather(table, mirrored.reshape(-1), 0).reshape(b, p, h)
-        g_ij = ops.matmul(ops.concat((e, angles_ij), -1), w_geo)
-        g_ji = ops.matmul(ops.concat((e, angles_ji), -1), w_geo)
-        y_ij = gather_pairs(a, i) + gather_pairs(c, j) + v_ij + g_ij + first.bias
-        y_ji = gather_pairs(a, j) + gather_pairs(c, i) + v_ji + g_ji + first.bias
+        # the distance term is the same seen from i and from j: projected once
+        shared = ops.matmul(e, w_rbf) + first.bias
+        y_ij = gather_pairs(a, i) + gather_pairs(c, j) + v_ij + ops.matmul(angles_ij, w_angles) + shared
+        y_ji = gather_pairs(a, j) + gather_pairs(c, i) + v_ji + ops.matmul(angles_ji, w_angles) + shared
         for k in range(1, self._n_layers):
             y_ij = self.mlp.layers[k](y_ij)
             y_ji = self.mlp.layers[k](y_ji)

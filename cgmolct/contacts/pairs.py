@@ -51,11 +51,12 @@ def contact_pairs(graph, frame: int = 0, r_pair: float = R_PAIR,
     if not np.isfinite(x).all():
         raise InputError(f"frame {frame} has non-finite positions")
     sep = separation_matrix(graph) if separation is None else separation
-    diff = x[:, None, :] - x[None, :, :]
-    d2 = np.einsum("ijk,ijk->ij", diff, diff)
-    keep = np.triu((d2 <= r_pair * r_pair) & (sep >= int(min_separation)), 1)
+    sq = (x * x).sum(1)
+    d2 = sq[:, None] + sq[None, :] - 2.0 * (x @ x.T)       # BLAS; float64 keeps it exact to ~1e-12 Å²
+    keep = (d2 <= r_pair * r_pair) & (sep >= int(min_separation))
     i, j = np.nonzero(keep)
-    return np.stack([i, j], 1).astype(np.int32)
+    upper = i < j
+    return np.stack([i[upper], j[upper]], 1).astype(np.int32)
 
 
 def pairs_to_map(n: int, pairs: np.ndarray, values: np.ndarray, separation: np.ndarray,

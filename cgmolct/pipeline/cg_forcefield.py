@@ -312,10 +312,8 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
     t0 = time.perf_counter()
     from ..simulate import Simulation
 
-    max_sep = metadata.get("max_separation", 3)
     sim = Simulation(net, ref, priors=priors, n_replicas=int(replicas), dt=dt, friction=friction,
-                     temperature=temperature, seed=seed,
-                     max_separation=int(max_sep) if isinstance(max_sep, int) else 3)
+                     temperature=temperature, seed=seed)
     sim_out = out / "simulation"
     # a short first piece holds the compilation; the second gives the steady-state speed
     first_piece = int(save_every) * max(1, min(10, int(sim_steps) // (10 * int(save_every))))

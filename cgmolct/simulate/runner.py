@@ -27,7 +27,10 @@ from .tempering import TemperatureLadder
 from .writers import (SETTINGS_FILE, SETTINGS_FORMAT, SETTINGS_VERSION, STATE_FILE,
                       TrajectoryWriter, clear_outputs, read_settings, truncate_outputs)
 
-__all__ = ["Simulation", "RunResult"]
+__all__ = ["Simulation", "RunResult", "saved_max_separation", "DEFAULT_MAX_SEPARATION"]
+
+#: Sequence separation of the relational (RME) pairs when a model records none.
+DEFAULT_MAX_SEPARATION = 3
 
 
 @dataclass
@@ -73,6 +76,21 @@ class _BlowUp(Exception):
     def __init__(self, replicas, steps, max_force):
         super().__init__()
         self.replicas, self.steps, self.max_force = replicas, steps, max_force
+
+
+def saved_max_separation(model) -> int:
+    """``max_separation`` a saved model was trained with (its metadata), else 3.
+
+    ``cgmolct.load`` keeps the saved JSON on the model as ``saved_info``; a model built in
+    memory, a CGPotential or priors-only (``None``) get :data:`DEFAULT_MAX_SEPARATION`.
+    """
+    inner = getattr(model, "model", model)          # a CGPotential holds the network
+    info = getattr(inner, "saved_info", None)
+    meta = info.get("metadata") if isinstance(info, dict) else None
+    value = meta.get("max_separation") if isinstance(meta, dict) else None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:
+        return int(value)
+    return DEFAULT_MAX_SEPARATION
 
 
 def _compiled(cell):
@@ -153,8 +171,9 @@ class Simulation:
         Neighbour-list skin in Å (default 2; systems above ``dense_limit`` beads only).
     dense_limit : int
         Systems with at most this many beads use fixed all-pairs lists (default 64).
-    max_separation : int
-        Sequence separation of the relational (RME) pairs, as in training (default 3).
+    max_separation : int, optional
+        Sequence separation of the relational (RME) pairs, as in training (default: the
+        ``max_separation`` recorded in the saved model's metadata, else 3).
     max_force : float
         kcal/mol/Å; a larger force on any bead stops the run (default 1e4).
     max_displacement : float
@@ -172,7 +191,7 @@ class Simulation:
                  seed: int = 0,
                  masses=None, start_frames: Optional[Sequence[int]] = None,
                  steps_per_call: int = 50, skin: float = 2.0, dense_limit: int = DENSE_LIMIT,
-                 max_separation: int = 3, max_force: float = 1.0e4,
+                 max_separation: Optional[int] = None, max_force: float = 1.0e4,
                  max_displacement: float = 1.0, exchange_every: int = 0):
         from topologies.graph import CGGraph
 
@@ -182,6 +201,8 @@ class Simulation:
 
         if not isinstance(graph, CGGraph):
             raise InputError(f"Simulation needs a topologies.CGGraph, got {type(graph).__name__}")
+        if max_separation is None:
+            max_separation = saved_max_separation(model)
         for name, value, low in (("n_replicas", n_replicas, 1), ("steps_per_call", steps_per_call, 1),
                                  ("seed", seed, 0), ("max_separation", max_separation, 0),
                                  ("exchange_every", exchange_every, 0)):

@@ -313,6 +313,7 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
                       output or cfg["output"], options, monitor_scales=monitor,
                       label_names=label_names or None, label_units=label_units or None,
                       export=_exporter({"task": task, **trained_vocabulary(train_ds),
+                                        "max_separation": _max_separation(train_ds),
                                         "data": d["train"] if isinstance(d["train"], str)
                                         else list(d["train"])}), meta=meta)
     n_params = int(sum(int(np.prod(p.shape)) for p in model.trainable_params()))
@@ -337,6 +338,12 @@ class _LabelColumns:
         if "labels" in out:
             out["labels"] = out["labels"][:, self.columns]
         return out
+
+
+def _max_separation(dataset) -> int:
+    """Sequence separation of the data set's relational pairs (recorded with the model)."""
+    value = (getattr(dataset, "metadata", None) or {}).get("max_separation", 3)
+    return int(value) if isinstance(value, (int, np.integer)) else 3
 
 
 def _exporter(metadata: Dict[str, Any]):

@@ -34,6 +34,8 @@ PEERS := .venv-peers
 $(PEERS)/bin/python:
 	$(PYTHON) -m venv $(PEERS)
 	$(PEERS)/bin/python -m pip install -q --upgrade pip
+	# SchNetPack 2.1.1 pins sympy<=1.12 and imports torch.utils.data's T_co (gone in newer
+	# torch): pip resolves torch 2.4.1, a CUDA build (~5 GB) that runs here on the CPU
 	$(PEERS)/bin/python -m pip install -q "schnetpack==2.1.1"
 
 bench-peers: $(STAMP) $(PEERS)/bin/python

@@ -166,3 +166,22 @@ def test_outputs_after_the_saved_state_are_trimmed(tmp_path):
     np.testing.assert_allclose(u.trajectory[2].positions, x[1] + 2)
     steps = [int(r.split(",")[0]) for r in (tmp_path / "energies.csv").read_text().splitlines()[1:]]
     assert steps == [0, 0, 10, 10, 20, 20]
+
+
+def test_max_separation_comes_from_the_saved_model():
+    """One rule for every caller: the saved model's metadata, else 3 (also for priors only)."""
+    from cgmolct.simulate.runner import DEFAULT_MAX_SEPARATION, saved_max_separation
+
+    class Saved:
+        saved_info = {"metadata": {"max_separation": 2}}
+
+    class Potential:            # a CGPotential exposes its network as ``model``
+        model = Saved()
+
+    assert saved_max_separation(Saved()) == 2
+    assert saved_max_separation(Potential()) == 2
+    assert saved_max_separation(None) == DEFAULT_MAX_SEPARATION == 3
+    for bad in ({"metadata": {"max_separation": "4"}}, {"metadata": {"max_separation": True}},
+                {"metadata": None}, None):
+        Saved.saved_info = bad
+        assert saved_max_separation(Saved()) == 3

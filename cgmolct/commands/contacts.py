@@ -6,6 +6,8 @@ Examples::
     cgmolct contacts labels 1abc.pdb --definition cb --q -o labels.npz
     cgmolct contacts train contacts.yaml            # keys: see cgmolct.contacts.train
     cgmolct contacts predict shipped adk_closed.pdb -o map.npz --png map.png --json
+    cgmolct contacts ensemble 1abc.pdb -o ens_1abc/       # OpenMM, 10 ps: frequencies
+    cgmolct contacts predict shipped-ensemble 1abc.pdb -o freq.npz   # frequencies predicted
     cgmolct contacts predict my_model/ ca_graph.npz -o map.npz   # CA-only input: no overlay
 
 ``labels`` writes an npz with ``contacts`` (frames, n, n) uint8, ``frequency`` (n, n),
@@ -58,7 +60,7 @@ def read_contacts(path, kind: str = LABELS_FORMAT):
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("contacts", help="residue contact labels, training and prediction",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="contacts_command", metavar="{labels,train,predict}")
+    sub = p.add_subparsers(dest="contacts_command", metavar="{labels,ensemble,train,predict}")
     lab = sub.add_parser("labels", help="contact maps of an all-atom structure or trajectory")
     lab.add_argument("topology", help="structure/topology file (PDB, PSF, GRO, ...)")
     lab.add_argument("trajectories", nargs="*", metavar="TRAJ", help="trajectory files")
@@ -68,10 +70,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                      help="also the fraction of native contacts Q of each frame against frame 0")
     _common(lab)
     lab.add_argument("-o", "--output", required=True, help="output .npz")
+    en = sub.add_parser("ensemble", help="contact frequencies over an OpenMM trajectory of a structure")
+    en.add_argument("structure", help="crystal or model structure (PDB, PDB.gz, ...)")
+    en.add_argument("--select", default="protein", metavar="SEL", help="MDAnalysis selection (default 'protein')")
+    en.add_argument("--seed", type=int, default=0, help="OpenMM seed")
+    en.add_argument("--ps", type=float, default=None,
+                    help="simulated time after equilibration in ps (default 10)")
+    en.add_argument("-o", "--output", required=True,
+                    help="output folder (input.pdb, run/, trajectory.dcd, labels.npz); a finished "
+                         "folder is kept, an interrupted one continues")
     tr = sub.add_parser("train", help="train a contact model (YAML/JSON configuration)")
     tr.add_argument("config", help="configuration file; keys of cgmolct.contacts.train.DEFAULTS")
     pr = sub.add_parser("predict", help="contact probability map of a structure or CA graph")
-    pr.add_argument("model", help="saved contact model folder, or 'shipped'")
+    pr.add_argument("model", help="saved contact model folder, 'shipped' (contacts of the input "
+                    "structure) or 'shipped-ensemble' (contact frequencies over a 10 ps trajectory "
+                    "started from it)")
     pr.add_argument("input", help="structure file, or a saved CA graph (.npz / folder)")
     pr.add_argument("trajectories", nargs="*", metavar="TRAJ",
                     help="trajectory files (the map is then the mean over frames)")
@@ -144,14 +157,43 @@ def _labels(args) -> int:
     return 0
 
 
+def _ensemble(args) -> int:
+    import numpy as np
+
+    from ..contacts.ensemble import ENSEMBLE_SETTINGS, simulate_ensemble
+    from ..errors import InputError
+
+    settings = {}
+    if args.ps is not None:
+        if not args.ps > 0:
+            raise InputError(f"--ps must be > 0; got {args.ps}")
+        steps = int(round(args.ps / ENSEMBLE_SETTINGS["timestep"]))
+        save = ENSEMBLE_SETTINGS["save_every"]
+        settings["n_steps"] = max(save, steps // save * save)
+    header = simulate_ensemble(args.structure, args.output, selection=args.select, seed=args.seed,
+                               settings=settings, progress=True)
+    _, arrays = read_contacts(Path(args.output) / "labels.npz")
+    f = arrays["frequency"]
+    sep = arrays["separation"]
+    m = np.triu(sep >= 6, 1)
+    changing = int(((f > 0) & (f < 1))[m].sum())
+    print(f"cgmolct contacts: wrote {args.output}/labels.npz: {header['n_residues']} residues, "
+          f"{header['n_frames']} frames ({header['ensemble']['simulated_ps']:g} ps, "
+          f"{header['ensemble']['speed_ns_per_day']:.1f} ns/day); {changing} pairs (|i-j| >= 6) "
+          "change contact state")
+    return 0
+
+
 def _train(args) -> int:
     from ..contacts.train import train_contact_model
     from ..train.config import read_config_file
 
     cfg = read_config_file(args.config)
     _, record = train_contact_model(cfg, log=lambda s: print(s, flush=True))
-    print(f"cgmolct contacts: best validation AP {record['best_valid_ap']:.3f} at epoch "
-          f"{record['best_epoch']}; model saved in {record['config']['output']}")
+    best = (f"validation frequency MAE {record['best_valid_mae']:.4f}" if "best_valid_mae" in record
+            else f"validation AP {record['best_valid_ap']:.3f}")
+    print(f"cgmolct contacts: best {best} at epoch {record['best_epoch']}; model saved in "
+          f"{record['config']['output']}")
     return 0
 
 
@@ -159,9 +201,9 @@ def _load_model(name: str):
     from ..errors import InputError
     from ..io.checkpoint import load_model
     from ..contacts.model import ContactModel
-    from ..contacts.shipped import SHIPPED_MODEL
+    from ..contacts.shipped import SHIPPED_MODELS
 
-    path = SHIPPED_MODEL if name == "shipped" else Path(name)
+    path = SHIPPED_MODELS[name] if name in SHIPPED_MODELS else Path(name)
     model = load_model(path)
     if not isinstance(model, ContactModel):
         raise InputError(f"{name}: a saved {type(model).__name__}, not a contact model")
@@ -180,7 +222,9 @@ def _predict(args) -> int:
         raise InputError(f"{args.output}: the output must be a .npz file")
     if args.png and Path(args.png).suffix.lower() != ".png":
         raise InputError(f"{args.png}: --png needs a .png file name")
-    if args.model != "shipped" and not Path(args.model).exists():
+    from ..contacts.shipped import SHIPPED_MODELS
+
+    if args.model not in SHIPPED_MODELS and not Path(args.model).exists():
         raise InputError(f"{args.model}: no saved model there")
     s, path = _read(args, need_atoms=False)
     model = _load_model(args.model)
@@ -218,9 +262,11 @@ def run(args: argparse.Namespace) -> int:
     command = getattr(args, "contacts_command", None)
     if command == "labels":
         return _labels(args)
+    if command == "ensemble":
+        return _ensemble(args)
     if command == "train":
         return _train(args)
     if command == "predict":
         return _predict(args)
-    print("cgmolct contacts: choose one of labels, train, predict (see --help)", file=sys.stderr)
+    print("cgmolct contacts: choose one of labels, ensemble, train, predict (see --help)", file=sys.stderr)
     return 2

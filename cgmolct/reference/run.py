@@ -36,7 +36,7 @@ NM_TO_ANGSTROM = convert(1.0, "nm", "angstrom")
 ALANINE_DIPEPTIDE_FORCEFIELD = ("amber03.xml", "amber03_obc.xml")
 #: Settings that must not change when a run is resumed (the others may: length, chunking).
 _FIXED = ("pdb_sha256", "forcefield", "temperature", "friction", "timestep", "seed", "save_every",
-          "equilibration_steps", "constraints", "platform")
+          "equilibration_steps", "constraints", "platform", "implicit_cutoff", "hydrogen_mass")
 
 
 @dataclass
@@ -69,6 +69,10 @@ class ReferenceSettings:
         ``auto`` (Reference for tiny systems, else CPU), ``Reference``, ``CPU``, ...
     constraints : str
         ``none`` (default), ``hbonds``, ``allbonds``, ``hangles``.
+    implicit_cutoff : float or None
+        Å; cutoff of a non-periodic system (None: no cutoff, the default).
+    hydrogen_mass : float or None
+        amu; hydrogen mass repartitioning (None: the force field's masses, the default).
     """
 
     pdb: Optional[str] = None
@@ -83,6 +87,8 @@ class ReferenceSettings:
     seed: int = 0
     platform: str = "auto"
     constraints: str = "none"
+    implicit_cutoff: Optional[float] = None
+    hydrogen_mass: Optional[float] = None
 
     def validate(self) -> None:
         for name in ("n_steps", "save_every", "chunk_frames"):
@@ -239,7 +245,8 @@ def run_reference(output, settings: Optional[ReferenceSettings] = None, *, progr
     old = run.read_settings() if run.settings_file.exists() else None
     done = run.read_progress() if old is not None else {"n_chunks": 0, "step": 0, "n_frames": 0}
     resuming = done["n_chunks"] > 0
-    spec = SystemSpec(pdb=pdb, forcefield=list(settings.forcefield), constraints=settings.constraints)
+    spec = SystemSpec(pdb=pdb, forcefield=list(settings.forcefield), constraints=settings.constraints,
+                      implicit_cutoff=settings.implicit_cutoff, hydrogen_mass=settings.hydrogen_mass)
     simulation, pdbfile = build_simulation(spec, temperature=settings.temperature, friction=settings.friction,
                                            timestep=settings.timestep, seed=settings.seed,
                                            platform=settings.platform, minimise=not resuming)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from ..errors import InputError
 
@@ -38,13 +38,22 @@ class SystemSpec:
     constraints : str
         One of :data:`CONSTRAINTS`.
     nonbonded_cutoff : float
-        Cutoff (Å) used only for periodic systems (PME); non-periodic systems use no cutoff.
+        Cutoff (Å) used only for periodic systems (PME).
+    implicit_cutoff : float or None
+        Cutoff (Å) of non-periodic systems (nonbonded and implicit-solvent terms); None (the
+        default) uses no cutoff.  A 10 Å cutoff made OBC implicit solvent ~10x cheaper for a
+        1,900-atom protein here.
+    hydrogen_mass : float or None
+        Hydrogen mass in amu (mass repartitioning from the bonded heavy atom; e.g. 4 with
+        ``hbonds`` constraints and a 4 fs step); None keeps the force field's masses.
     """
 
     pdb: str
     forcefield: List[str] = field(default_factory=lambda: ["amber03.xml", "amber03_obc.xml"])
     constraints: str = "none"
     nonbonded_cutoff: float = 10.0
+    implicit_cutoff: Optional[float] = None
+    hydrogen_mass: Optional[float] = None
 
 
 def choose_platform(name: str, n_atoms: int):
@@ -157,6 +166,10 @@ def build_system(spec: SystemSpec):
 
     if spec.constraints not in CONSTRAINTS:
         raise InputError(f"constraints must be one of {', '.join(CONSTRAINTS)}; got {spec.constraints!r}")
+    for name in ("implicit_cutoff", "hydrogen_mass"):
+        value = getattr(spec, name)
+        if value is not None and not (float(value) > 0):
+            raise InputError(f"{name} must be > 0 or None; got {value!r}")
     pdb = _read_pdb(spec.pdb)
     ff = _forcefield(spec.forcefield)
     constraints = {"none": None, "hbonds": app.HBonds, "allbonds": app.AllBonds,
@@ -165,8 +178,13 @@ def build_system(spec: SystemSpec):
     kwargs: Dict[str, object] = {"constraints": constraints, "rigidWater": spec.constraints != "none"}
     if periodic:
         kwargs.update(nonbondedMethod=app.PME, nonbondedCutoff=spec.nonbonded_cutoff / 10.0 * unit.nanometer)
+    elif spec.implicit_cutoff is not None:
+        kwargs.update(nonbondedMethod=app.CutoffNonPeriodic,
+                      nonbondedCutoff=float(spec.implicit_cutoff) / 10.0 * unit.nanometer)
     else:
         kwargs.update(nonbondedMethod=app.NoCutoff)
+    if spec.hydrogen_mass is not None:
+        kwargs["hydrogenMass"] = float(spec.hydrogen_mass) * unit.amu
     try:
         system = ff.createSystem(pdb.topology, **kwargs)
     except ValueError as exc:

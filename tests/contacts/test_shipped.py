@@ -42,3 +42,29 @@ def test_shipped_model_beats_ca_distance_on_a_held_out_protein():
     ours = contact_metrics(p, truth, sep)["all"]["ap"]
     base = contact_metrics(ca_distance_scores(s.graph), truth, sep)["all"]["ap"]
     assert ours > base
+
+
+def test_shipped_ensemble_model_split_and_prediction():
+    import json
+
+    from cgmolct.contacts import load_shipped, predict_contacts
+    from cgmolct.contacts.shipped import SHIPPED_ENSEMBLE_MODEL, SHIPPED_MODEL
+
+    info = json.loads((SHIPPED_ENSEMBLE_MODEL / "model.json").read_text())
+    training = info["metadata"]["training"]
+    static = json.loads((SHIPPED_MODEL / "model.json").read_text())["metadata"]["training"]
+    dssp = {f.name.split(".")[0] for f in dssp_files()}
+    assert training["config"]["labels"] == "ensemble" and training["config"]["init"] == "shipped"
+    assert set(training["train_proteins"]) | set(training["valid_proteins"]) <= dssp
+    # no protein that selected one model was trained on by the other
+    assert set(training["valid_proteins"]) <= set(static["valid_proteins"])
+    assert not set(training["train_proteins"]) & set(static["valid_proteins"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = load_test_structure("cobrotoxin")
+    p = predict_contacts(load_shipped("ensemble"), s.graph)
+    sep = separation_matrix(s.graph)
+    m = np.triu(sep >= 6, 1)
+    assert np.all((p[m] >= 0) & (p[m] <= 1)) and np.allclose(p[m], p.T[m])
+    ap = contact_metrics(p, contact_maps(s)[0], sep, classes=("all",))["all"]["ap"]
+    assert ap > 0.8  # still a contact predictor after fine-tuning on frequencies

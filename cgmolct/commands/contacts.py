@@ -26,35 +26,9 @@ import json
 import sys
 from pathlib import Path
 
+from ..contacts.files import (FORMAT_VERSION, HEADER_KEY, LABELS_FORMAT, MAP_FORMAT,  # noqa: F401
+                              SUPPORTED_VERSIONS, read_contacts, write_contacts)
 from ..storage import make_header
-
-LABELS_FORMAT = "cgmolct-contact-labels"
-MAP_FORMAT = "cgmolct-contact-map"
-FORMAT_VERSION = 1
-SUPPORTED_VERSIONS = (1,)
-#: Name of the header entry of the contact ``.npz`` files.
-HEADER_KEY = "__json__"
-
-
-def read_contacts(path, kind: str = LABELS_FORMAT):
-    """Read a file of ``cgmolct contacts labels`` (``kind`` = :data:`LABELS_FORMAT`) or of
-    ``cgmolct contacts predict`` (:data:`MAP_FORMAT`).
-
-    Returns
-    -------
-    header, arrays
-        The JSON header and the arrays by name.
-
-    Raises
-    ------
-    InputError
-        Missing, corrupt or truncated file, another format or an unknown version.
-    """
-    from ..errors import InputError
-    from ..storage import read_npz_record
-
-    return read_npz_record(path, kind, SUPPORTED_VERSIONS, InputError, meta_key=HEADER_KEY,
-                           what=f"{kind} file")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -102,13 +76,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _write(path: str, arrays: dict, header: dict) -> None:
-    from ..errors import InputError
-    from ..storage import write_npz_record
-
-    out = Path(path)
-    if out.suffix != ".npz":
-        raise InputError(f"{out}: the output must be a .npz file")
-    write_npz_record(out, header, arrays, meta_key=HEADER_KEY, compressed=True)
+    write_contacts(path, arrays, header)
 
 
 def _read(args, need_atoms: bool):

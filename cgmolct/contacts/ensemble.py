@@ -19,7 +19,6 @@ residues is in contact over a trajectory that starts from it.  Its training data
 """
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
@@ -84,7 +83,8 @@ def simulate_ensemble(structure, output, *, selection: str = "protein", seed: in
     seed : int
         OpenMM integrator and velocity seed.
     settings : dict, optional
-        Overrides of :data:`ENSEMBLE_SETTINGS`.
+        Overrides of :data:`ENSEMBLE_SETTINGS` (other keys of ``ReferenceSettings`` than
+        ``pdb`` and ``seed``, which this function sets).
     progress : bool
         OpenMM progress lines.
 
@@ -93,21 +93,21 @@ def simulate_ensemble(structure, output, *, selection: str = "protein", seed: in
     dict
         The header of ``labels.npz`` (residues, frames, settings, ns/day).
     """
-    from ..commands.contacts import FORMAT_VERSION, HEADER_KEY, LABELS_FORMAT, read_contacts
     from ..reference import ReferenceSettings, run_reference
+    from ..reference.chunks import RunFolder
     from ..reference.prepare import prepare_protein
-    from ..storage import make_header, write_npz_record
+    from ..storage import make_header
+    from .files import FORMAT_VERSION, LABELS_FORMAT, read_contacts, write_contacts
     from .labels import contact_frequency, contact_maps, read_structure, separation_matrix
 
     out = Path(output)
     if (out / _LABELS).is_file():
         return read_contacts(out / _LABELS)[0]
     cfg = dict(ENSEMBLE_SETTINGS, **(settings or {}))
-    unknown = set(cfg) - set(ReferenceSettings.__dataclass_fields__)
+    unknown = set(cfg) - (set(ReferenceSettings.__dataclass_fields__) - {"pdb", "seed"})
     if unknown:
         raise InputError(f"unknown ensemble settings: {', '.join(sorted(unknown))}")
-    out.mkdir(parents=True, exist_ok=True)
-    prepared = out / "input.pdb"
+    prepared = out / "input.pdb"  # written atomically (folders created) once preparation succeeds
     if not prepared.is_file():
         prepare_protein(structure, prepared, selection=selection, forcefield=cfg["forcefield"])
     rs = ReferenceSettings(pdb=str(prepared), seed=int(seed), **cfg)
@@ -125,8 +125,8 @@ def simulate_ensemble(structure, output, *, selection: str = "protein", seed: in
               "separation": separation_matrix(s.graph).astype(np.int32),
               "residue_ids": np.asarray(s.graph.residue_ids), "residue_names": np.asarray(s.graph.residue_names),
               "chain_ids": np.asarray(s.graph.chain_ids)}
-    prov = json.loads((out / "run" / "run.json").read_text())
-    progress_rec = json.loads((out / "run" / "progress.json").read_text())
+    run = RunFolder(out / "run")
+    prov, progress_rec = run.read_settings(), run.read_progress()
     header = make_header(LABELS_FORMAT, FORMAT_VERSION, definition="closest-heavy", cutoff_angstrom=4.5,
                          source=str(structure), trajectories=["trajectory.dcd"], selection=selection,
                          n_frames=int(s.n_frames), n_residues=int(s.n_residues),
@@ -134,13 +134,13 @@ def simulate_ensemble(structure, output, *, selection: str = "protein", seed: in
                                    "speed_ns_per_day": progress_rec.get("speed_ns_per_day"),
                                    "simulated_ps": float(cfg["n_steps"]) * float(cfg["timestep"]),
                                    "input": "input.pdb (prepared, not minimised)"})
-    write_npz_record(out / _LABELS, header, arrays, meta_key=HEADER_KEY, compressed=True)
+    write_contacts(out / _LABELS, arrays, header)
     return header
 
 
 def load_ensemble(folder) -> Tuple[Any, np.ndarray, np.ndarray]:
     """(CA graph of ``input.pdb``, frequencies (n, n) float32, static contacts (n, n) of the input)."""
-    from ..commands.contacts import read_contacts
+    from .files import read_contacts
     from .labels import read_structure
 
     folder = Path(folder)

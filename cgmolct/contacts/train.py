@@ -51,7 +51,8 @@ import numpy as np
 from ..errors import ConfigError
 
 __all__ = ["DEFAULTS", "LABEL_MODES", "train_contact_model", "load_training_proteins",
-           "load_ensemble_proteins", "validation_ap", "validation_frequency_mae", "contact_metrics_fn"]
+           "load_ensemble_proteins", "validation_scores", "validation_ap", "validation_frequency_mae",
+           "contact_metrics_fn"]
 
 DEFAULTS: Dict[str, Any] = {
     "engine": "trainer",
@@ -124,25 +125,13 @@ def _scored_maps(forward, dataset, min_separation: int):
             yield k, g, sep, pairs, pairs_to_map(graph.n_beads, pairs, prob, sep, min_separation)
 
 
-def validation_frequency_mae(forward, dataset, min_separation: int = 3) -> Dict[str, float]:
-    """Mean absolute error of predicted contact frequencies per protein (pairs of the pair
-    list with |i − j| ≥ 6) and its ``mean`` over samples; the ensemble-mode selection metric."""
-    out: Dict[str, float] = {}
-    errs = []
-    for k, g, sep, pairs, score in _scored_maps(forward, dataset, min_separation):
-        i, j = pairs[:, 0], pairs[:, 1]
-        keep = sep[i, j] >= 6
-        truth = dataset.truth(k)
-        err = float(np.abs(score[i, j][keep] - truth[i, j][keep]).mean()) if keep.any() else float("nan")
-        out[dataset.names[g]] = err
-        errs.append(err)
-    vals = [v for v in errs if np.isfinite(v)]
-    out["mean"] = float(np.mean(vals)) if vals else float("nan")
-    return out
+def _mean_over_samples(values) -> float:
+    vals = [v for v in values if np.isfinite(v)]
+    return float(np.mean(vals)) if vals else float("nan")
 
 
-def validation_ap(forward, dataset, min_separation: int = 3) -> Dict[str, float]:
-    """Average precision (|i − j| ≥ 6) per protein of a :class:`ContactDataset`.
+def validation_scores(forward, dataset, min_separation: int = 3) -> Dict[str, Dict[str, float]]:
+    """Both validation metrics from ONE pass of the model over a :class:`ContactDataset`.
 
     Parameters
     ----------
@@ -150,24 +139,42 @@ def validation_ap(forward, dataset, min_separation: int = 3) -> Dict[str, float]
         Compiled model call: the arrays of ``ContactModel.INPUTS`` (tensors) → (B, P) logits.
     dataset : ContactDataset
         Fixed-shape batches; scores go back into (n, n) maps (0 beyond the pair list) and
-        are compared with ``dataset.truth(k)`` (frequencies thresholded at 0.5).
+        are compared with ``dataset.truth(k)``.
 
     Returns
     -------
     dict
-        ``{protein name: AP, ..., "mean": mean AP over samples}``.
+        ``{"ap": {protein: AP, ..., "mean": ...}, "frequency_mae": {protein: MAE, ..., "mean": ...}}``:
+        the average precision (|i − j| ≥ 6; frequencies thresholded at 0.5), the static-mode
+        selection metric, and the mean absolute error of the predicted frequencies (pairs of
+        the pair list with |i − j| ≥ 6), the ensemble-mode one; means over samples.
     """
     from .metrics import contact_metrics
 
-    out: Dict[str, float] = {}
-    aps = []
-    for k, g, sep, _, score in _scored_maps(forward, dataset, min_separation):
-        ap = contact_metrics(score, dataset.truth(k), sep, classes=("all",))["all"]["ap"]
-        out[dataset.names[g]] = ap
+    out: Dict[str, Dict[str, float]] = {"ap": {}, "frequency_mae": {}}
+    aps, errs = [], []
+    for k, g, sep, pairs, score in _scored_maps(forward, dataset, min_separation):
+        truth = dataset.truth(k)
+        ap = contact_metrics(score, truth, sep, classes=("all",))["all"]["ap"]
+        i, j = pairs[:, 0], pairs[:, 1]
+        keep = sep[i, j] >= 6
+        err = float(np.abs(score[i, j][keep] - truth[i, j][keep]).mean()) if keep.any() else float("nan")
+        out["ap"][dataset.names[g]], out["frequency_mae"][dataset.names[g]] = ap, err
         aps.append(ap)
-    vals = [v for v in aps if np.isfinite(v)]
-    out["mean"] = float(np.mean(vals)) if vals else float("nan")
+        errs.append(err)
+    out["ap"]["mean"], out["frequency_mae"]["mean"] = _mean_over_samples(aps), _mean_over_samples(errs)
     return out
+
+
+def validation_ap(forward, dataset, min_separation: int = 3) -> Dict[str, float]:
+    """``{protein name: AP, ..., "mean": mean AP over samples}`` (see :func:`validation_scores`)."""
+    return validation_scores(forward, dataset, min_separation)["ap"]
+
+
+def validation_frequency_mae(forward, dataset, min_separation: int = 3) -> Dict[str, float]:
+    """``{protein name: MAE, ..., "mean": ...}`` of the predicted frequencies (see
+    :func:`validation_scores`); the ensemble-mode selection metric."""
+    return validation_scores(forward, dataset, min_separation)["frequency_mae"]
 
 
 def contact_metrics_fn(predict, dataset, batch_size: Optional[int] = None,
@@ -180,9 +187,10 @@ def contact_metrics_fn(predict, dataset, batch_size: Optional[int] = None,
     (|i − j| ≥ 6) for static labels, and the mean absolute error of the predicted
     frequencies (:func:`validation_frequency_mae`) for ensemble labels.
     """
-    ap = validation_ap(predict, dataset)["mean"]
+    scores = validation_scores(predict, dataset)
+    ap = scores["ap"]["mean"]
     if labels == "ensemble":
-        mae = validation_frequency_mae(predict, dataset)["mean"]
+        mae = scores["frequency_mae"]["mean"]
         return {"contacts": {"mae": mae, "rmse": mae, "ap": ap}}
     return {"contacts": {"mae": 1.0 - ap, "rmse": 1.0 - ap, "ap": ap}}
 
@@ -254,13 +262,12 @@ def _fit_step(cfg, model, objective, ds, valid, log):
             losses.append(float(loss.asnumpy()))
             done += 1
         model.set_train(False)
-        forward = _forward(model)
-        ap = validation_ap(forward, valid, model.min_separation)
-        rec = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_ap": ap["mean"],
+        scores = validation_scores(_forward(model), valid, model.min_separation)
+        rec = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_ap": scores["ap"]["mean"],
                "lr": float(lr), "elapsed_s": round(time.time() - start, 1)}
-        score = ap["mean"]
+        score = scores["ap"]["mean"]
         if ensemble:
-            rec["valid_mae"] = validation_frequency_mae(forward, valid, model.min_separation)["mean"]
+            rec["valid_mae"] = scores["frequency_mae"]["mean"]
             score = -rec["valid_mae"]
         history.append(rec)
         log(json.dumps(rec))

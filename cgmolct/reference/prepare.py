@@ -26,7 +26,7 @@ import io
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 

@@ -118,7 +118,11 @@ class RepresentationModel(nn.Cell):
 
     Subclasses set ``self._config`` (constructor arguments, JSON-able), ``self.dim``
     (output feature size F), ``self.r_cut`` (Å), ``self.vocabulary_size`` and
-    ``self.n_relation_codes``, and implement ``construct(*MODEL_INPUTS) → (B, N, F)``.
+    ``self.n_relation_codes``, and implement ``construct(*MODEL_INPUTS) → (B, N, F)`` as
+    ``interact(embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask), positions,
+    atom_mask, neighbours, neighbour_mask)``: ``embed`` holds everything that does not depend on
+    the positions (type embedding, MolCT's RME), so a simulation computes it once per run
+    instead of once per step.
 
     Calling a model with numpy arrays converts them; shapes and dtypes are checked before
     the call (in Python, outside compiled graphs) and a :class:`ModelError` names the array.

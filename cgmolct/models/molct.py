@@ -94,7 +94,13 @@ class EgoAttention(nn.Cell):
         self.attention = MaskedMultiHeadAttention(dim, n_heads, query_bias=True)
 
     def construct(self, n, rbf, index, weights):
-        p = self.position(rbf)
+        return self.attend(n, self.position(rbf), index, weights)
+
+    def attend(self, n, p, index, weights):
+        """The block on a precomputed position embedding ``p = position(rbf)`` (B, C, K+1, F).
+
+        The NIU's cycles share one geometry: it embeds the RBF once and calls this per cycle.
+        """
         nj = gather_neighbours(n, index)
         keys = self.norm(nj * p)
         out, attention = self.attention(keys[:, :, 0], keys, weights)
@@ -128,10 +134,11 @@ class InteractionUnit(nn.Cell):
         if self.plain:
             n, attention = self.ea(n, rbf, index, weights)
             return n, attention, mask, mask * 0.0
+        embedded = self.ea.position(rbf)   # one position embedding for all cycles
         if self.fixed_cycles:
             attention = None
             for t in range(self.max_cycles):
-                n, attention = self.ea(n + self.time_table[t], rbf, index, weights)
+                n, attention = self.ea.attend(n + self.time_table[t], embedded, index, weights)
             return n, attention, mask * float(self.max_cycles), mask * 0.0
         cycles = self.max_cycles if self.training else self.max_inference_cycles
         running = mask
@@ -145,7 +152,7 @@ class InteractionUnit(nn.Cell):
             p = self.ponder(x)
             w, running, halting, remainders, n_updates = act_step(
                 p, running, halting, remainders, n_updates, self.act_threshold, t == cycles - 1)
-            new, att = self.ea(x, rbf, index, weights)
+            new, att = self.ea.attend(x, embedded, index, weights)
             state = new * w[..., None] + state * (1.0 - w[..., None])
             # ACT update weights of a bead sum to 1 over its cycles: the attention reported
             # is their weighted mean over cycles
@@ -262,14 +269,16 @@ class MolCT(RepresentationModel):
             raise ModelError(f"unknown MolCT preset {name!r}; known: {', '.join(PRESETS)}")
         return cls(**{**PRESETS[name], **overrides})
 
-    def construct(self, types, positions, atom_mask, neighbours, neighbour_mask,
-                  rel_neighbours, rel_codes, rel_mask):
-        b, n = types.shape
+    def embed(self, types, atom_mask, rel_neighbours, rel_codes, rel_mask):
+        """Position-independent bead features (B, N, F): type embedding, then RME."""
         z = self.embedding(types)
         if self.use_rme:
-            h = self.rme(z, rel_neighbours, rel_codes, rel_mask, atom_mask)
-        else:
-            h = z
+            return self.rme(z, rel_neighbours, rel_codes, rel_mask, atom_mask)
+        return z
+
+    def interact(self, h, positions, atom_mask, neighbours, neighbour_mask):
+        """The geometric part: EA/NIU blocks on features ``h`` from :meth:`embed`."""
+        b, n, _ = h.shape
         _, distances = neighbour_vectors(positions, neighbours, neighbour_mask)
         rbf = self.rbf(distances)
         rbf = ops.concat((ops.zeros((b, n, 1, rbf.shape[3]), rbf.dtype), rbf), 2)
@@ -288,3 +297,8 @@ class MolCT(RepresentationModel):
         if self.output_details:
             return h, attention, n_updates, remainders
         return h
+
+    def construct(self, types, positions, atom_mask, neighbours, neighbour_mask,
+                  rel_neighbours, rel_codes, rel_mask):
+        h = self.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+        return self.interact(h, positions, atom_mask, neighbours, neighbour_mask)

@@ -110,9 +110,17 @@ class PhysNet(RepresentationModel):
             PhysNetModule(dim, n_basis, n_residual_interaction, n_residual_atomic,
                           n_residual_output) for _ in range(n_modules)])
 
+    def embed(self, types, atom_mask, rel_neighbours, rel_codes, rel_mask):
+        """Position-independent bead features (B, N, F): the type embedding."""
+        return self.embedding(types)
+
     def construct(self, types, positions, atom_mask, neighbours, neighbour_mask,
                   rel_neighbours, rel_codes, rel_mask):
-        x = self.embedding(types)
+        x = self.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+        return self.interact(x, positions, atom_mask, neighbours, neighbour_mask)
+
+    def interact(self, x, positions, atom_mask, neighbours, neighbour_mask):
+        """The PhysNet modules on features ``x`` from :meth:`embed`."""
         _, distances = neighbour_vectors(positions, neighbours, neighbour_mask)
         fade = self.cutoff_fn(distances) * ops.cast(neighbour_mask, positions.dtype)
         rbf = self.rbf(distances)

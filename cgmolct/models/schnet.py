@@ -10,6 +10,8 @@ and the cosine cutoff ``f``; ssp is the shifted softplus.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from mindspore import nn, ops
 
 from topologies.relations import N_RELATION_CODES
@@ -52,8 +54,9 @@ class SchNet(RepresentationModel):
     ----------
     dim : int
         Feature size F (default 128).
-    dim_filter : int
-        Filter size (default 128).
+    dim_filter : int, optional
+        Filter size (default: ``dim``, as in SchNetPack; the filter network on every
+        neighbour pair is most of the cost, so a small model has small filters).
     n_interactions : int
         Interaction blocks (default 3).
     r_cut : float
@@ -70,10 +73,12 @@ class SchNet(RepresentationModel):
     (B, N, F) node features, zero for padding.  Relational inputs are accepted and unused.
     """
 
-    def __init__(self, dim: int = 128, dim_filter: int = 128, n_interactions: int = 3,
+    def __init__(self, dim: int = 128, dim_filter: Optional[int] = None, n_interactions: int = 3,
                  r_cut: float = 10.0, n_basis: int = 64, cutoff: str = "cosine",
                  vocabulary_size: int = VOCABULARY_SIZE):
         super().__init__()
+        if dim_filter is None:
+            dim_filter = dim
         check_dims("SchNet", dim=dim, dim_filter=dim_filter, n_interactions=n_interactions,
                    n_basis=n_basis, vocabulary_size=vocabulary_size)
         self._config = dict(dim=dim, dim_filter=dim_filter, n_interactions=n_interactions,
@@ -87,9 +92,17 @@ class SchNet(RepresentationModel):
         self.blocks = nn.CellList([CFConvInteraction(dim, dim_filter, n_basis)
                                    for _ in range(n_interactions)])
 
+    def embed(self, types, atom_mask, rel_neighbours, rel_codes, rel_mask):
+        """Position-independent bead features (B, N, F): the type embedding."""
+        return self.embedding(types)
+
     def construct(self, types, positions, atom_mask, neighbours, neighbour_mask,
                   rel_neighbours, rel_codes, rel_mask):
-        h = self.embedding(types)
+        h = self.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+        return self.interact(h, positions, atom_mask, neighbours, neighbour_mask)
+
+    def interact(self, h, positions, atom_mask, neighbours, neighbour_mask):
+        """The interaction blocks on features ``h`` from :meth:`embed`."""
         _, distances = neighbour_vectors(positions, neighbours, neighbour_mask)
         rbf = self.rbf(distances)
         fade = self.cutoff_fn(distances) * ops.cast(neighbour_mask, positions.dtype)

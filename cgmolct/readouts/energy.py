@@ -21,7 +21,7 @@ from ..models.registry import register
 from .forces import Forces
 from .node import NodeReadout
 
-__all__ = ["EnergyForceModel", "ForceMatchingLoss", "ForceMatchingStep"]
+__all__ = ["EnergyForceModel", "EnergyOfEmbedding", "ForceMatchingLoss", "ForceMatchingStep"]
 
 
 class _PositionsFirst(nn.Cell):
@@ -36,6 +36,27 @@ class _PositionsFirst(nn.Cell):
                   rel_neighbours, rel_codes, rel_mask):
         h = self.representation(types, positions, atom_mask, neighbours, neighbour_mask,
                                 rel_neighbours, rel_codes, rel_mask)
+        return self.readout(h, types, atom_mask)[:, 0]
+
+
+class EnergyOfEmbedding(nn.Cell):
+    """Energy (B,) from positions and precomputed features ``h = representation.embed(...)``.
+
+    The same function as the model's ``potential`` with the position-independent part (type
+    embedding, MolCT's RME) taken out, for loops that change only the positions: the
+    simulator computes ``h`` once per run (:class:`cgmolct.simulate.CGPotential`).
+
+    Inputs: positions (B, N, 3) Å first, then h (B, N, F), types, atom_mask, neighbours,
+    neighbour_mask.
+    """
+
+    def __init__(self, representation, readout):
+        super().__init__(auto_prefix=False)
+        self.representation = representation
+        self.readout = readout
+
+    def construct(self, positions, h, types, atom_mask, neighbours, neighbour_mask):
+        h = self.representation.interact(h, positions, atom_mask, neighbours, neighbour_mask)
         return self.readout(h, types, atom_mask)[:, 0]
 
 

@@ -20,7 +20,10 @@ restart only needs the generator's state.  Each step also records, per replica, 
 step with non-finite or absurd values (|F| > ``max_force`` or |v| Δt > ``max_displacement``)
 and, for neighbour lists with a skin, the largest displacement since the list was built.
 The thermostat scale c₂ is an input per replica and bead, so replicas may sit at different
-temperatures (parallel tempering swaps them without recompiling).
+temperatures (parallel tempering swaps them without recompiling).  With a
+:class:`~cgmolct.simulate.CGPotential` holding a network, the position-independent part of the
+network (type embedding, MolCT's RME) is computed once per call, before the loop
+(``CGPotential.embed`` and ``CGPotential.of_features``).
 """
 from __future__ import annotations
 
@@ -142,7 +145,9 @@ class LangevinLoop(nn.Cell):
                  max_force: float = 1.0e4, max_displacement: float = 1.0):
         super().__init__()
         c = baoab_coefficients(dt, friction, 300.0, masses)
-        self.forces = Forces(potential)
+        self.potential = potential
+        self.hoist = getattr(potential, "of_features", None) is not None
+        self.forces = Forces(potential.of_features if self.hoist else potential)
         self.half_kick = Tensor(c["half_kick"].reshape(1, -1, 1).astype(np.float32))
         self.c1 = float(c["c1"])
         self.half_dt = 0.5 * float(dt)
@@ -166,6 +171,8 @@ class LangevinLoop(nn.Cell):
         fmax2 = ops.zeros((b,), x.dtype)
         shift2 = ops.zeros((b,), x.dtype)
         i = ops.zeros((), ms.int32)
+        if self.hoist:   # position-independent features: once per call, not once per step
+            features = self.potential.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
         while i < n_steps:
             v = v + self.half_kick * f
             x = x + self.half_dt * v
@@ -174,8 +181,11 @@ class LangevinLoop(nn.Cell):
             mask = neighbour_mask
             if self.refine:
                 mask = self._inside(x, neighbours, neighbour_mask)
-            e, f = self.forces(x, types, atom_mask, neighbours, mask, rel_neighbours,
-                               rel_codes, rel_mask)
+            if self.hoist:
+                e, f = self.forces(x, features, types, atom_mask, neighbours, mask)
+            else:
+                e, f = self.forces(x, types, atom_mask, neighbours, mask, rel_neighbours,
+                                   rel_codes, rel_mask)
             v = v + self.half_kick * f
             f2 = (f * f).sum(-1)
             v2 = (v * v).sum(-1)
@@ -202,7 +212,9 @@ class ForceCall(nn.Cell):
 
     def __init__(self, potential: nn.Cell, *, cutoff=None):
         super().__init__()
-        self.forces = Forces(potential)
+        self.potential = potential
+        self.hoist = getattr(potential, "of_features", None) is not None
+        self.forces = Forces(potential.of_features if self.hoist else potential)
         self.refine = cutoff is not None
         self.cutoff2 = float(cutoff) ** 2 if cutoff is not None else 0.0
 
@@ -212,5 +224,8 @@ class ForceCall(nn.Cell):
         if self.refine:
             d = gather_neighbours(positions, neighbours) - positions[:, :, None, :]
             mask = ops.logical_and(neighbour_mask, (d * d).sum(-1) <= self.cutoff2)
+        if self.hoist:
+            features = self.potential.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+            return self.forces(positions, features, types, atom_mask, neighbours, mask)
         return self.forces(positions, types, atom_mask, neighbours, mask, rel_neighbours,
                            rel_codes, rel_mask)

@@ -55,6 +55,24 @@ class _NetworkEnergy(nn.Cell):
                                     rel_neighbours, rel_codes, rel_mask)
 
 
+class _EnergyOfFeatures(nn.Cell):
+    """Network energy from precomputed bead features, plus priors: the loop-time potential."""
+
+    def __init__(self, model, priors):
+        super().__init__(auto_prefix=False)
+        from ..readouts.energy import EnergyOfEmbedding
+
+        self.network = EnergyOfEmbedding(model.representation, model.readout)
+        self.priors = priors
+        self.has_priors = priors is not None
+
+    def construct(self, positions, features, types, atom_mask, neighbours, neighbour_mask):
+        energy = self.network(positions, features, types, atom_mask, neighbours, neighbour_mask)
+        if self.has_priors:
+            energy = energy + self.priors(positions)
+        return energy
+
+
 class CGPotential(nn.Cell):
     """Energy (B,) kcal/mol of positions (B, N, 3) Å: network + priors.
 
@@ -78,6 +96,12 @@ class CGPotential(nn.Cell):
     ----------
     r_cut : float or None
         The network's cutoff in Å (None without a network).
+    of_features : mindspore.nn.Cell or None
+        The same energy as a function of ``(positions, features, types, atom_mask,
+        neighbours, neighbour_mask)`` with ``features = embed(types, atom_mask,
+        rel_neighbours, rel_codes, rel_mask)``, the position-independent part of the network
+        (type embedding, MolCT's RME) computed beforehand: the simulation loop computes the
+        features once per call instead of once per step.  None without a network.
     """
 
     def __init__(self, model=None, priors: Optional[nn.Cell] = None):
@@ -100,6 +124,13 @@ class CGPotential(nn.Cell):
         self.network = _NetworkEnergy(model) if model is not None else None
         self.priors = priors
         self.r_cut = float(model.representation.r_cut) if model is not None else None
+        self.of_features = _EnergyOfFeatures(model, priors) if model is not None else None
+
+    def embed(self, types, atom_mask, rel_neighbours, rel_codes, rel_mask):
+        """Position-independent bead features (B, N, F) of the network (the input of
+        :attr:`of_features`)."""
+        return self.network.model.representation.embed(types, atom_mask, rel_neighbours,
+                                                       rel_codes, rel_mask)
 
     @property
     def model(self):

@@ -65,6 +65,14 @@ def test_network_plus_priors_in_the_loop(system):
     st = sim.get_state()
     assert st.step == 10 and np.all(np.isfinite(st.positions)) and np.all(np.isfinite(st.forces))
     assert np.abs(st.positions - both.positions).max() > 0
+    # the loop computes the position-independent features (embedding + RME) once per call:
+    # its last forces are still the whole model's at the final positions
+    x = Tensor(st.positions)
+    e_net, f_net = model(*(t if i != 1 else x for i, t in enumerate(
+        (sim._rest[0], None) + sim._rest[1:])))
+    f_pri = -ops.grad(lambda p: wells(p).sum())(x)
+    np.testing.assert_allclose(st.forces, f_net.asnumpy() + f_pri.asnumpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(st.potential, e_net.asnumpy() + wells(x).asnumpy(), rtol=1e-5, atol=1e-4)
 
 
 def test_restart_with_neighbour_lists_is_exact(tmp_path):

@@ -53,6 +53,20 @@ def _load() -> list:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def _cpu() -> str:
+    """CPU model and the vector extensions that change kernel speed (from /proc/cpuinfo)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "unknown"
+    model = next((ln.split(":", 1)[1].strip() for ln in text.splitlines()
+                  if ln.startswith("model name")), "unknown")
+    flags = next((set(ln.split(":", 1)[1].split()) for ln in text.splitlines()
+                  if ln.startswith("flags")), set())
+    wanted = ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile")
+    return f"{model} ({', '.join(f for f in wanted if f in flags) or 'no AVX2'})"
+
+
 # ---------------------------------------------------------------- 1. trainer vs bare step
 def trainer_vs_bare(model: str, steps: int, threads: int) -> dict:
     """Bare compiled step and ``Trainer.fit`` of one configuration, in this process."""
@@ -256,7 +270,8 @@ def _peer_subprocess(system: str, adk: Path, repeats: int, threads: int) -> dict
 
 def _markdown(res: dict) -> str:
     lines = ["# Training throughput", "",
-             f"Measured {res['date']} on {res['cores']} cores, {res['threads']} threads; "
+             f"Measured {res['date']} on {res['cores']} cores ({res.get('cpu', 'CPU not recorded')}), "
+             f"{res['threads']} threads; "
              f"load average at start {res['load_average_start']}. Command: `{res['command']}`.",
              "", "## `cgmolct train` beside its bare compiled step (MD17 ethanol, batch 32)", "",
              "| model | params | bare step frames/s | trainer steps frames/s | trainer/bare | "
@@ -356,7 +371,7 @@ def main(argv=None) -> int:
             res = ours_step(rest[0], rest[1], Path(args.adk), repeats, args.threads)
         print("RESULT " + json.dumps(res), flush=True)
         return 0
-    res = {"date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
+    res = {"date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(), "cpu": _cpu(),
            "threads": args.threads, "load_average_start": _load(),
            "command": "python -m benchmarks.bench_training" + (" --quick" if args.quick else "")
            + (" --peers" if args.peers else "") + f" --steps {steps} --repeats {repeats}", "trainer_vs_bare": [], "peers": {}}

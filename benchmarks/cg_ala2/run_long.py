@@ -86,6 +86,30 @@ def analyse(pipeline: Path, sim_folder: Path, temperature: float, discard_ps: fl
             "cg_ns_kept": per_replica * frame_ps * len(xs) / 1000, "png": png}
 
 
+def prepare_shipped(pipeline: Path, reference: Path) -> None:
+    """A run_long folder for the shipped model: ``model/`` (a copy) and the pooled reference."""
+    import shutil
+
+    from cgmolct.pipeline.cg_forcefield import pool_graphs
+    from cgmolct.reference import assemble_graph, map_reference
+    from topologies import CGGraph
+
+    shipped = Path(__file__).resolve().parents[2] / "cgmolct" / "pipeline" / "shipped" / "ala2_backbone_niu1"
+    pipeline.mkdir(parents=True, exist_ok=True)
+    if not (pipeline / "model").exists():
+        shutil.copytree(shipped, pipeline / "model")
+    index = json.loads((reference / "INDEX.json").read_text())
+    graphs = []
+    for seed in index["seeds"]:
+        path = pipeline.parent / f"seed_{seed['seed']}_backbone.npz"
+        if not path.exists():
+            map_reference(assemble_graph(seed["folder"], save=False), "backbone", output=str(path))
+        graphs.append(CGGraph.load(str(path)))
+    pooled = pool_graphs(graphs)
+    pooled.save(str(pipeline / "reference_backbone.npz"))
+    print(f"{pipeline}: shipped model and {pooled.n_frames} pooled reference frames")
+
+
 def write_markdown(record: dict, path: Path) -> None:
     lines = ["# Long CG sampling of alanine dipeptide (5-bead backbone)", "",
              "Commands (rerun to continue; `--analyse-only` redoes the numbers from the frames):", ""]
@@ -148,6 +172,10 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--analyse-only", action="store_true")
+    p.add_argument("--prepare-shipped", metavar="REFERENCE", default=None,
+                   help="make PIPELINE a folder for the shipped model (cgmolct/pipeline/shipped) "
+                        "with the backbone-mapped, pooled seeds of REFERENCE (a data_gen.py output "
+                        "folder with INDEX.json), then stop")
     p.add_argument("--priors-only", action="store_true",
                    help="simulate the model's priors without the network (the baseline a "
                         "trained network has to beat); results under TAG_priors_only")
@@ -163,6 +191,9 @@ def main(argv=None) -> int:
     from cgmolct.simulate import Simulation
 
     pipeline = Path(args.pipeline)
+    if args.prepare_shipped:
+        prepare_shipped(pipeline, Path(args.prepare_shipped))
+        return 0
     tag = (args.tag or pipeline.name) + ("_priors_only" if args.priors_only else "")
     sim_folder = pipeline / ("long_priors_only" if args.priors_only else "long")
     out = Path(args.output)

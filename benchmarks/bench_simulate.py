@@ -64,8 +64,6 @@ def _cells():
     import mindspore as ms
     from mindspore import Tensor, nn, ops
 
-    from cgmolct.nn.geometry import gather_neighbours
-    from cgmolct.readouts.forces import Forces
     from cgmolct.simulate import ForceCall
 
     class BondPrior(nn.Cell):
@@ -88,38 +86,25 @@ def _cells():
     class ForceLoop(nn.Cell):
         """n force evaluations in one compiled loop, x ← x + 1e-7 F between them.
 
-        Like the Langevin loop, it computes the network's position-independent features
-        (embedding, RME) once before the loop when the potential offers them.
+        The force step is the Langevin loop's (:class:`ForceCall`: position-independent
+        features once before the loop, the cutoff refinement every step).
         """
 
         def __init__(self, potential, cutoff=None):
             super().__init__()
             self.call = ForceCall(potential, cutoff=cutoff)
-            self.potential = potential
-            self.hoist = getattr(potential, "of_features", None) is not None
-            self.forces = Forces(potential.of_features if self.hoist else potential)
-            self.cutoff2 = float(cutoff) ** 2 if cutoff is not None else 0.0
-            self.refine = cutoff is not None
 
         def construct(self, positions, n_steps, types, atom_mask, neighbours, neighbour_mask,
                       rel_neighbours, rel_codes, rel_mask):
             x = positions
-            e, f = self.call(x, types, atom_mask, neighbours, neighbour_mask, rel_neighbours,
-                             rel_codes, rel_mask)
-            if self.hoist:
-                features = self.potential.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+            features = self.call.features(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+            e, f = self.call.evaluate(x, features, types, atom_mask, neighbours, neighbour_mask,
+                                      rel_neighbours, rel_codes, rel_mask)
             i = ops.zeros((), ms.int32) + 1
             while i < n_steps:
                 x = x + 1e-7 * f
-                mask = neighbour_mask
-                if self.refine:
-                    d = gather_neighbours(x, neighbours) - x[:, :, None, :]
-                    mask = ops.logical_and(neighbour_mask, (d * d).sum(-1) <= self.cutoff2)
-                if self.hoist:
-                    e, f = self.forces(x, features, types, atom_mask, neighbours, mask)
-                else:
-                    e, f = self.forces(x, types, atom_mask, neighbours, mask, rel_neighbours,
-                                       rel_codes, rel_mask)
+                e, f = self.call.evaluate(x, features, types, atom_mask, neighbours, neighbour_mask,
+                                          rel_neighbours, rel_codes, rel_mask)
                 i = i + 1
             return f, e
 

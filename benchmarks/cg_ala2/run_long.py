@@ -94,6 +94,8 @@ def prepare_shipped(pipeline: Path, reference: Path) -> None:
     from cgmolct.reference import assemble_graph, map_reference
     from topologies import CGGraph
 
+    if not (reference / "INDEX.json").is_file():
+        raise SystemExit(f"{reference}: no INDEX.json; pass the --out folder of data_gen.py")
     shipped = Path(__file__).resolve().parents[2] / "cgmolct" / "pipeline" / "shipped" / "ala2_backbone_niu1"
     pipeline.mkdir(parents=True, exist_ok=True)
     if not (pipeline / "model").exists():

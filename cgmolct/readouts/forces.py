@@ -18,11 +18,11 @@ __all__ = ["Forces"]
 class Forces(nn.Cell):
     """Energy and forces of a potential: ``(E, −∂E/∂R)``, from one forward pass.
 
-    The energy and its gradient come from one ``value_and_grad`` call (not an auxiliary
-    output: MindSpore detaches those from outer gradients, which would cut the energy term
-    of a training loss from the weights): a separate energy call beside the gradient would run the forward
-    pass twice, since MindSpore does not merge the two (measured: 10 % of a simulation step of
-    MolCT NIU1 on 5 beads × 64 replicas).
+    The energy and its gradient come from one ``value_and_grad`` call.  A separate energy call
+    beside the gradient ran the forward pass twice in the simulation loop (10 % of a step of
+    MolCT NIU1 on 5 beads × 64 replicas).  The energy is not an auxiliary output: MindSpore
+    detaches those from outer gradients, which would cut the energy term of a training loss
+    from the weights.
 
     Parameters
     ----------

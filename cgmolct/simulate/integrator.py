@@ -20,10 +20,9 @@ restart only needs the generator's state.  Each step also records, per replica, 
 step with non-finite or absurd values (|F| > ``max_force`` or |v| Δt > ``max_displacement``)
 and, for neighbour lists with a skin, the largest displacement since the list was built.
 The thermostat scale c₂ is an input per replica and bead, so replicas may sit at different
-temperatures (parallel tempering swaps them without recompiling).  With a
-:class:`~cgmolct.simulate.CGPotential` holding a network, the position-independent part of the
-network (type embedding, MolCT's RME) is computed once per call, before the loop
-(``CGPotential.embed`` and ``CGPotential.of_features``).
+temperatures (parallel tempering swaps them without recompiling).  The force step is a
+:class:`ForceCall`: the position-independent part of a network potential (type embedding,
+MolCT's RME) is computed once per call, before the loop.
 """
 from __future__ import annotations
 
@@ -145,22 +144,13 @@ class LangevinLoop(nn.Cell):
                  max_force: float = 1.0e4, max_displacement: float = 1.0):
         super().__init__()
         c = baoab_coefficients(dt, friction, 300.0, masses)
-        self.potential = potential
-        self.hoist = getattr(potential, "of_features", None) is not None
-        self.forces = Forces(potential.of_features if self.hoist else potential)
+        self.call = ForceCall(potential, cutoff=cutoff)
         self.half_kick = Tensor(c["half_kick"].reshape(1, -1, 1).astype(np.float32))
         self.c1 = float(c["c1"])
         self.half_dt = 0.5 * float(dt)
-        self.refine = cutoff is not None
-        self.cutoff2 = float(cutoff) ** 2 if cutoff is not None else 0.0
         self.track = bool(track_displacement)
         self.max_force2 = float(max_force) ** 2
         self.max_velocity2 = (float(max_displacement) / float(dt)) ** 2
-
-    def _inside(self, x, neighbours, neighbour_mask):
-        """neighbour_mask & (|r_j − r_i| <= cutoff)."""
-        d = gather_neighbours(x, neighbours) - x[:, :, None, :]
-        return ops.logical_and(neighbour_mask, (d * d).sum(-1) <= self.cutoff2)
 
     def construct(self, positions, velocities, forces, energy, noise, sigma, n_steps,
                   build_positions, types, atom_mask, neighbours, neighbour_mask, rel_neighbours, rel_codes,
@@ -171,21 +161,15 @@ class LangevinLoop(nn.Cell):
         fmax2 = ops.zeros((b,), x.dtype)
         shift2 = ops.zeros((b,), x.dtype)
         i = ops.zeros((), ms.int32)
-        if self.hoist:   # position-independent features: once per call, not once per step
-            features = self.potential.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+        # position-independent features: once per call, not once per step
+        features = self.call.features(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
         while i < n_steps:
             v = v + self.half_kick * f
             x = x + self.half_dt * v
             v = self.c1 * v + sigma * noise[i]
             x = x + self.half_dt * v
-            mask = neighbour_mask
-            if self.refine:
-                mask = self._inside(x, neighbours, neighbour_mask)
-            if self.hoist:
-                e, f = self.forces(x, features, types, atom_mask, neighbours, mask)
-            else:
-                e, f = self.forces(x, types, atom_mask, neighbours, mask, rel_neighbours,
-                                   rel_codes, rel_mask)
+            e, f = self.call.evaluate(x, features, types, atom_mask, neighbours, neighbour_mask,
+                                      rel_neighbours, rel_codes, rel_mask)
             v = v + self.half_kick * f
             f2 = (f * f).sum(-1)
             v2 = (v * v).sum(-1)
@@ -203,11 +187,16 @@ class LangevinLoop(nn.Cell):
 
 
 class ForceCall(nn.Cell):
-    """Energy and forces of all replicas at once (the start of a run; the benchmark's reference).
+    """Energy and forces of all replicas at once (the start of a run; the force step of loops).
 
     Same inputs as the model after the positions; with ``cutoff`` the neighbour mask is
-    refined to pairs within it, as in :class:`LangevinLoop`.  Returns (energy (B,) kcal/mol,
-    forces (B, N, 3) kcal/mol/Å).
+    refined to pairs within it.  Returns (energy (B,) kcal/mol, forces (B, N, 3) kcal/mol/Å).
+
+    A loop that moves only the positions calls :meth:`features` once and :meth:`evaluate`
+    every step: with a :class:`~cgmolct.simulate.CGPotential` holding a network, the
+    position-independent part of the network (type embedding, MolCT's RME) is then computed
+    once (``CGPotential.embed`` and ``CGPotential.of_features``); other potentials get
+    ``None`` features and the whole potential every step.
     """
 
     def __init__(self, potential: nn.Cell, *, cutoff=None):
@@ -218,14 +207,26 @@ class ForceCall(nn.Cell):
         self.refine = cutoff is not None
         self.cutoff2 = float(cutoff) ** 2 if cutoff is not None else 0.0
 
-    def construct(self, positions, types, atom_mask, neighbours, neighbour_mask,
-                  rel_neighbours, rel_codes, rel_mask):
+    def features(self, types, atom_mask, rel_neighbours, rel_codes, rel_mask):
+        """The position-independent input of :meth:`evaluate` (None when there is none)."""
+        if self.hoist:
+            return self.potential.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+        return None
+
+    def evaluate(self, positions, features, types, atom_mask, neighbours, neighbour_mask,
+                 rel_neighbours, rel_codes, rel_mask):
+        """Energy and forces at ``positions`` given :meth:`features` of the same inputs."""
         mask = neighbour_mask
         if self.refine:
             d = gather_neighbours(positions, neighbours) - positions[:, :, None, :]
             mask = ops.logical_and(neighbour_mask, (d * d).sum(-1) <= self.cutoff2)
         if self.hoist:
-            features = self.potential.embed(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
             return self.forces(positions, features, types, atom_mask, neighbours, mask)
         return self.forces(positions, types, atom_mask, neighbours, mask, rel_neighbours,
                            rel_codes, rel_mask)
+
+    def construct(self, positions, types, atom_mask, neighbours, neighbour_mask,
+                  rel_neighbours, rel_codes, rel_mask):
+        features = self.features(types, atom_mask, rel_neighbours, rel_codes, rel_mask)
+        return self.evaluate(positions, features, types, atom_mask, neighbours, neighbour_mask,
+                             rel_neighbours, rel_codes, rel_mask)

@@ -100,6 +100,11 @@ def main(argv=None) -> int:
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--train-s", type=float, default=300.0)
     p.add_argument("--dim", type=int, default=32)
+    p.add_argument("--epochs", type=int, default=1000, help="max epochs (the cosine schedule ends there)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--schedule", default="warmup_inverse_sqrt",
+                   help="learning-rate schedule: warmup_inverse_sqrt, cosine, plateau, constant")
     p.add_argument("--train-frames", type=int, default=2400,
                    help="evenly spaced training+validation frames (a loaded machine trains slowly)")
     p.add_argument("--replicas", type=int, default=64)
@@ -140,6 +145,8 @@ def main(argv=None) -> int:
         model, terms = VARIANTS[name]
         t0 = time.perf_counter()
         s = run_cg_forcefield(paths, work / name, model=model, dim=args.dim, max_time_s=args.train_s,
+                              max_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                              schedule=args.schedule,
                               priors_terms=terms, replicas=args.replicas, sim_steps=args.steps,
                               save_every=args.save_every, seed=args.seed, threads=args.threads,
                               train_frames=args.train_frames, overwrite=True)

@@ -102,8 +102,10 @@ class EgoAttention(nn.Cell):
         The NIU's cycles share one geometry: it embeds the RBF once and calls this per cycle.
         """
         nj = gather_neighbours(n, index)
-        keys = self.norm(nj * p)
-        out, attention = self.attention(keys[:, :, 0], keys, weights)
+        mixed = nj * p
+        # keys = values = LN(mixed) rows, applied inside the attention without forming them
+        out, attention = self.attention.attend_normalised(self.norm(mixed[:, :, 0]), mixed,
+                                                          weights, self.norm.eps)
         # residual from the gathered self entry: index may list a chunk of centre beads
         # (C <= N rows, see cgmolct.readouts.chunked); for all beads it equals n
         return nj[:, :, 0] + out, attention

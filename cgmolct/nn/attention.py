@@ -73,20 +73,56 @@ class MaskedMultiHeadAttention(nn.Cell):
 
     def construct(self, query, memory, weights):
         b, n, k, f = memory.shape
-        h = self.n_heads
-        # block layout: row h of (BN, H, F) keeps only head h's d features of the query
-        q = self.q(query.reshape(b * n, f)).reshape(b * n, 1, f)
-        q_blocks = ops.broadcast_to(q, (b * n, h, f)) * self.head_mask
-        q_mem = ops.matmul(q_blocks.reshape(b * n * h, f), self.k.weight).reshape(b * n, h, f)
         mem = memory.reshape(b * n, k, f)
+        q_mem = self._query_keys(query, b * n, f)
         scores = self.scores_of(q_mem, mem) * self.scale                # (BN, H, K)
-        w = weights.reshape(b * n, 1, k)
+        attention = self._softmax(scores, weights.reshape(b * n, 1, k))
+        context = self.mix(attention, mem)                               # Σ_j a_ijh m_ij
+        return self._output(context, b, n, f), attention.reshape(b, n, self.n_heads, k)
+
+    def attend_normalised(self, query, memory, weights, eps: float = 1e-5):
+        r"""Attention over layer-normalised memory rows, without forming them.
+
+        Equal to ``construct(query, LN(memory), weights)`` with ``LN`` the layer norm
+        without γ, β (:class:`~cgmolct.nn.norm.LayerNorm` with ``affine=False``), but the
+        normalised (B, N, K, F) tensor is never built: with μ, ρ = 1/√(σ² + ε) of each row,
+        :math:`q \cdot LN(m) = ρ (q \cdot m − μ Σ_f q_f)` and
+        :math:`Σ_j a_j LN(m_j) = Σ_j (a_j ρ_j) m_j − Σ_j a_j ρ_j μ_j`.  Only per-row scalars
+        join the raw memory, which saves three (B, N, K, F) tensors of the forward (and their
+        copies in the force's backward and in the parameter gradient through it).
+        """
+        b, n, k, f = memory.shape
+        mem = memory.reshape(b * n, k, f)
+        mean = mem.mean(-1)                                              # (BN, K)
+        var = ops.relu((mem * mem).mean(-1) - mean * mean)
+        rho = ops.rsqrt(var + eps).reshape(b * n, 1, k)
+        mean = mean.reshape(b * n, 1, k)
+        q_mem = self._query_keys(query, b * n, f)
+        q_sum = q_mem.sum(-1, keepdims=True)                              # (BN, H, 1)
+        scores = (self.scores_of(q_mem, mem) - q_sum * mean) * rho * self.scale
+        attention = self._softmax(scores, weights.reshape(b * n, 1, k))
+        scaled = attention * rho
+        context = self.mix(scaled, mem) - (scaled * mean).sum(-1, keepdims=True)
+        return self._output(context, b, n, f), attention.reshape(b, n, self.n_heads, k)
+
+    def _query_keys(self, query, rows: int, f: int):
+        """(rows, H, F): (W^K_h)^T q_h of every head, in the block layout (row h keeps head h)."""
+        h = self.n_heads
+        q = self.q(query.reshape(rows, f)).reshape(rows, 1, f)
+        q_blocks = ops.broadcast_to(q, (rows, h, f)) * self.head_mask
+        return ops.matmul(q_blocks.reshape(rows * h, f), self.k.weight).reshape(rows, h, f)
+
+    def _softmax(self, scores, w):
+        """Soft-masked softmax over the last axis of (rows, H, K) scores, weights (rows, 1, K)."""
         live = ops.broadcast_to(w > 0, scores.shape)
         scores = ops.where(live, scores, ops.ones_like(scores) * -1e4)
         peak = ops.stop_gradient(scores.max(axis=-1, keepdims=True))
         e = ops.exp(scores - peak) * w
-        attention = e / (e.sum(-1, keepdims=True) + 1e-12)
-        context = self.mix(attention, mem)                               # Σ_j a_ijh m_ij
+        return e / (e.sum(-1, keepdims=True) + 1e-12)
+
+    def _output(self, context, b: int, n: int, f: int):
+        """W^V_h of each head's context (rows, H, F), heads joined, output projection: (B, N, F)."""
+        h = self.n_heads
         values = ops.matmul(context.reshape(b * n * h, f), self.v.weight.T).reshape(b * n, h, f)
         out = (values * self.head_mask).sum(1)                          # head h's block of W^V_h
-        return self.o(out).reshape(b, n, f), attention.reshape(b, n, h, k)
+        return self.o(out).reshape(b, n, f)

@@ -127,13 +127,14 @@ def _check_positive(name, value, integer=False):
 
 def _training_config(out: Path, delta_path: Path, model: str, dim: int, max_time_s: float,
                      max_epochs: int, batch_size: int, lr: float, seed: int, valid: float,
-                     threads: Optional[int], patience: Optional[int]) -> Dict[str, Any]:
+                     threads: Optional[int], patience: Optional[int],
+                     schedule: str = "warmup_inverse_sqrt") -> Dict[str, Any]:
     return {
         "task": "forces", "output": str(out / "train"), "seed": int(seed),
         "data": {"format": "graph", "train": str(delta_path),
                  "split": {"valid": float(valid), "seed": int(seed)}, "cutoff": None},
         "model": {"representation": model, "dim": int(dim)},
-        "optimizer": {"lr": float(lr), "schedule": "warmup_inverse_sqrt", "warmup": 50},
+        "optimizer": {"lr": float(lr), "schedule": schedule, "warmup": 50},
         "training": {"batch_size": int(batch_size), "max_epochs": int(max_epochs),
                      "max_time_s": float(max_time_s), "patience": patience,
                      "progress": False, "threads": threads, "checkpoint_every": 500},
@@ -150,7 +151,8 @@ def _best_record(history):
 def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[Any]],
                       output: Union[str, os.PathLike], *, model: str = "NIU1", dim: int = 32,
                       max_time_s: float = 300.0, max_epochs: int = 1000, batch_size: int = 64,
-                      lr: float = 1e-3, priors_terms: Optional[Sequence[str]] = None,
+                      lr: float = 1e-3, schedule: str = "warmup_inverse_sqrt",
+                      priors_terms: Optional[Sequence[str]] = None,
                       temperature: float = 300.0, replicas: int = 64, sim_steps: int = 20000,
                       save_every: int = 100, dt: float = 0.002, friction: float = 1.0,
                       seed: int = 0, valid: float = 0.1, patience: Optional[int] = None,
@@ -174,7 +176,12 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
     max_time_s : float
         Wall-time budget of the training in s (the run stops there, "not converged").
     max_epochs, batch_size, lr, patience
-        Training limits and optimiser (Adam, warm-up + inverse square root).
+        Training limits and optimiser (Adam, learning rate ``lr``).
+    schedule : str
+        Learning-rate schedule (:data:`cgmolct.train.schedules.SCHEDULES`): the default warm-up +
+        inverse square root, or ``cosine``, which decays to ~0 at ``max_epochs`` (set
+        ``max_epochs`` to what the time budget allows: force matching on noisy mapped forces
+        needs the small final steps to settle on the mean force).
     priors_terms : sequence of str, optional
         Prior terms (:data:`cgmolct.priors.TERMS`; default all: bonds, angles, signed
         dihedrals, impropers, repulsion).  Leaving out ``dihedrals`` leaves a mirror-blind model.
@@ -231,6 +238,9 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
         _check_positive(name, value, integer)
     if not 0 < valid < 1:
         raise InputError(f"valid must be a fraction in (0, 1), got {valid!r}")
+    from ..train.schedules import SCHEDULES
+    if schedule not in SCHEDULES:
+        raise InputError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
     out = Path(output)
     if (out / "summary.json").exists() and not overwrite:
         raise InputError(f"{out} already holds a pipeline run (summary.json); choose another "
@@ -277,7 +287,7 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
     from ..train.run import train
 
     raw = _training_config(out, delta_path, model, dim, max_time_s, max_epochs, batch_size, lr,
-                           seed, valid, threads, patience)
+                           seed, valid, threads, patience, schedule)
     (out / "train.json").write_text(json.dumps(raw, indent=2))
     cfg = validate_config(raw, str(out / "train.json"))
     summary_train = train(cfg, overwrite=True)
@@ -348,7 +358,9 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
         "training": {"model": model, "dim": int(dim), "frames": int(delta.n_frames), "n_params": summary_train.get("n_params"),
                      "status": summary_train.get("status"), "epochs": summary_train.get("epochs"),
                      "steps": summary_train.get("steps"), "best_epoch": summary_train.get("best_epoch"),
-                     "max_time_s": float(max_time_s), "model_used": chosen,
+                     "max_time_s": float(max_time_s), "max_epochs": int(max_epochs),
+                     "batch_size": int(batch_size), "lr": float(lr), "schedule": schedule,
+                     "model_used": chosen,
                      "valid_force_rmse": None if best is None else best["valid_forces_rmse"],
                      "valid_force_mae": None if best is None else best["valid_forces_mae"],
                      "valid_force_mse": None if best is None else best["valid_forces_rmse"] ** 2,

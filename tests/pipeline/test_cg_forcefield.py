@@ -26,8 +26,8 @@ def test_pipeline_end_to_end(small_reference, tmp_path):
 
     out = tmp_path / "run"
     s = run_cg_forcefield(str(small_reference), out, model="NIU1", dim=8, max_time_s=15,
-                          batch_size=50, replicas=2, sim_steps=100, save_every=50,
-                          noise_frames=50, n_resamples=20, threads=2)
+                          max_epochs=2, batch_size=50, schedule="cosine", replicas=2,
+                          sim_steps=100, save_every=50, noise_frames=50, n_resamples=20, threads=2)
     for key in ("reference", "priors", "delta", "config", "png"):
         assert Path(s["files"][key]).exists(), key
     assert (out / "model" / "priors.json").is_file()
@@ -44,6 +44,8 @@ def test_pipeline_end_to_end(small_reference, tmp_path):
     assert set(s["priors"]["terms"]) >= {"bonds", "angles", "dihedrals"}
     cfg = json.loads((out / "train.json").read_text())
     assert cfg["task"] == "forces" and cfg["data"]["format"] == "graph"
+    assert cfg["optimizer"]["schedule"] == "cosine" and s["training"]["schedule"] == "cosine"
+    assert cfg["training"]["max_epochs"] == 2 and s["training"]["epochs"] <= 2
     with pytest.raises(InputError, match="already holds"):
         run_cg_forcefield(str(small_reference), out, max_time_s=1)
 
@@ -68,6 +70,8 @@ def test_bad_inputs(tmp_path):
         run_cg_forcefield(str(tmp_path / "missing.npz"), tmp_path / "out")
     with pytest.raises(InputError, match="replicas"):
         run_cg_forcefield(str(tmp_path / "missing.npz"), tmp_path / "out", replicas=0)
+    with pytest.raises(InputError, match="schedule must be one of"):
+        run_cg_forcefield(str(tmp_path / "missing.npz"), tmp_path / "out", schedule="linear")
 
 
 def test_noise_floor_of_pure_noise(small_reference):

@@ -147,6 +147,7 @@ def ours_step(model: str, system: str, adk: Path, repeats: int, threads: int) ->
     from cgmolct.runtime import set_threads
     from cgmolct.train.losses import ForceLoss
     from cgmolct.train.objective import ForceObjective
+    from cgmolct.train.chunked_step import ChunkedTrainStep
     from cgmolct.train.step import TrainStep
 
     set_threads(threads)
@@ -160,7 +161,7 @@ def ours_step(model: str, system: str, adk: Path, repeats: int, threads: int) ->
     net = EnergyForceModel(rep, NodeReadout(rep.dim))
     objective = ForceObjective(net, ForceLoss(), 1.0, model_returns_forces=True)
     opt = ms.nn.Adam(net.trainable_params(), learning_rate=1e-4)
-    step = TrainStep(objective, opt)
+    step = ChunkedTrainStep(objective, opt, chunk_size=chunk) if chunk else TrainStep(objective, opt)
     lr = Tensor(np.float32(1e-4))
     batches = []
     for k in range(4):
@@ -182,14 +183,16 @@ def ours_step(model: str, system: str, adk: Path, repeats: int, threads: int) ->
             "n_params": n_params, "threads": threads, "load_average_1_5_15": _load()}
 
 
-def memory_step(n_beads: int, threads: int, repeats: int = 2) -> dict:
+def memory_step(n_beads: int, threads: int, repeats: int = 2, chunk: int = 0) -> dict:
     """Peak RSS and time of one force-matching training step (EA3 + RME, dim 128) on n beads.
 
     One random chain at 0.01 beads/Å³ (the ``benchmarks.bench_models`` scaling sample: sequence
     relations up to |i − j| = 3, cutoff 10 Å), batch 1, the whole graph in one compiled
     :class:`~cgmolct.train.step.TrainStep` (forces by autodiff, loss on forces, gradients of the
-    parameters through the force derivative, Adam).  ``rss_before_step_mb`` is the process after
-    building the model and batch (MindSpore runtime included).
+    parameters through the force derivative, Adam); with ``chunk`` > 0 the same step over chunks
+    of that many centre beads (:class:`~cgmolct.train.chunked_step.ChunkedTrainStep`).
+    ``rss_before_step_mb`` is the process after building the model and batch (MindSpore runtime
+    included).
     """
     import resource
 
@@ -203,6 +206,7 @@ def memory_step(n_beads: int, threads: int, repeats: int = 2) -> dict:
     from cgmolct.runtime import set_threads
     from cgmolct.train.losses import ForceLoss
     from cgmolct.train.objective import ForceObjective
+    from cgmolct.train.chunked_step import ChunkedTrainStep
     from cgmolct.train.step import TrainStep
 
     set_threads(threads)
@@ -214,7 +218,7 @@ def memory_step(n_beads: int, threads: int, repeats: int = 2) -> dict:
     net = EnergyForceModel(rep, NodeReadout(rep.dim))
     objective = ForceObjective(net, ForceLoss(), 1.0, model_returns_forces=True)
     opt = ms.nn.Adam(net.trainable_params(), learning_rate=1e-4)
-    step = TrainStep(objective, opt)
+    step = ChunkedTrainStep(objective, opt, chunk_size=chunk) if chunk else TrainStep(objective, opt)
     lr = Tensor(np.float32(1e-4))
     args = [Tensor(batch[key]) for key in ForceObjective.INPUTS]
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -242,6 +246,7 @@ def memory_step(n_beads: int, threads: int, repeats: int = 2) -> dict:
             "slots": int(batch["types"].shape[1]) * (int(batch["neighbours"].shape[2]) + 1),
             "rss_before_step_mb": round(rss0),
             "first_step_s": round(first, 2), "step_s": round(min(times), 3), "threads": threads,
+            "step": f"ChunkedTrainStep (chunk {chunk})" if chunk else "TrainStep (whole graph)",
             "load_average_1_5_15": _load()}
 
 
@@ -308,21 +313,27 @@ def _markdown(res: dict) -> str:
         lines += ["", res["finding"]]
     mem = res.get("memory")
     if mem:
-        lines += ["", "## Memory of one training step (EA3 + RME, dim 128, batch 1, whole graph)", "",
+        lines += ["", "## Memory of one training step (EA3 + RME, dim 128, batch 1)", "",
                   f"Measured {mem['date']}. Command: `{mem['command']}`. Random chain at 0.01 beads/Å³, "
-                  "cutoff 10 Å; forces by autodiff and parameter gradients through them (one compiled "
-                  "`TrainStep`). Peak RSS is the whole process; the MindSpore runtime, model and batch "
-                  "alone take the 'before step' column.", "",
-                  "| beads | bead capacity | neighbour capacity | slots N·(K+1) | before step (MB) "
-                  "| peak, first step incl. compile (MB) | peak of later steps (MB) | step (s) | load |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "cutoff 10 Å; forces by autodiff and parameter gradients through them, Adam. "
+                  "`TrainStep` is the whole graph compiled as one step; `ChunkedTrainStep` "
+                  "(`training.chunk_size`) computes the same loss and gradients layer by layer "
+                  "over chunks of centre beads (`cgmolct/train/chunked_step.py`). Peak RSS is the "
+                  "whole process; the MindSpore runtime, model and batch alone take the 'before "
+                  "step' column.", "",
+                  "| beads | step | neighbour capacity | slots N·(K+1) | before step (MB) "
+                  "| peak, first step incl. compile (MB) | peak of later steps (MB) | step (s) | "
+                  "threads | load |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in mem["rows"]:
             if "error" in r:
-                lines.append(f"| {r.get('args')} | error: {r['error'][-120:]} | | | | | | |")
+                lines.append(f"| {r.get('args')} | error: {r['error'][-120:]} | | | | | | | | |")
                 continue
-            lines.append(f"| {r['n_beads']:,} | {r['bead_capacity']:,} | {r['neighbour_capacity']} | "
+            lines.append(f"| {r['n_beads']:,} | {r.get('step', 'TrainStep (whole graph)')} | "
+                         f"{r['neighbour_capacity']} | "
                          f"{r['slots']:,} | {r['rss_before_step_mb']:,} | {r['peak_rss_first_step_mb']:,} | "
-                         f"{r.get('peak_rss_steps_mb') or '–'} | {r['step_s']} | {r['load_average_1_5_15'][0]} |")
+                         f"{r.get('peak_rss_steps_mb') or '–'} | {r['step_s']} | {r['threads']} | "
+                         f"{r['load_average_1_5_15'][0]} |")
         if mem.get("verdict"):
             lines += ["", mem["verdict"]]
     return "\n".join(lines) + "\n"
@@ -341,7 +352,9 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=None, help="trainer/bare steps per model")
     p.add_argument("--memory", nargs="*", type=int, metavar="BEADS",
                    help="only the training-step memory section, at these bead counts (default "
-                        "1000 5000); merged into the committed training.json")
+                        "1000 5000), whole graph and chunked; merged into the committed training.json")
+    p.add_argument("--chunk", type=int, default=128,
+                   help="centre beads per chunk of the chunked step in --memory (default 128)")
     args = p.parse_args(argv)
     steps = args.steps or (8 if args.quick else 64)
     if args.render:
@@ -352,12 +365,15 @@ def main(argv=None) -> int:
     if args.memory is not None and not args.one:
         rows = []
         for n in args.memory or [1000, 5000]:
-            rows.append(_subprocess(["--one", "memory", str(n), "--threads", str(args.threads)]))
-            print(json.dumps(rows[-1]), flush=True)
+            for chunk in (0, args.chunk):
+                rows.append(_subprocess(["--one", "memory", str(n), str(chunk),
+                                         "--threads", str(args.threads)]))
+                print(json.dumps(rows[-1]), flush=True)
         res = json.loads((RESULTS / "training.json").read_text())
         res["memory"] = {"date": time.strftime("%Y-%m-%d %H:%M"),
                          "command": "python -m benchmarks.bench_training --memory "
-                         + " ".join(str(n) for n in (args.memory or [1000, 5000])), "rows": rows}
+                         + " ".join(str(n) for n in (args.memory or [1000, 5000]))
+                         + f" --chunk {args.chunk}", "rows": rows}
         (RESULTS / "training.json").write_text(json.dumps(res, indent=2))
         (RESULTS / "training.md").write_text(_markdown(res))
         return 0
@@ -366,7 +382,7 @@ def main(argv=None) -> int:
         if kind == "trainer":
             res = trainer_vs_bare(rest[0], steps, args.threads)
         elif kind == "memory":
-            res = memory_step(int(rest[0]), args.threads)
+            res = memory_step(int(rest[0]), args.threads, chunk=int(rest[1]) if len(rest) > 1 else 0)
         else:
             res = ours_step(rest[0], rest[1], Path(args.adk), repeats, args.threads)
         print("RESULT " + json.dumps(res), flush=True)

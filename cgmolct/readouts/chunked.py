@@ -24,9 +24,11 @@ representations are refused with :class:`~cgmolct.errors.ModelError`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Tuple
 
 import numpy as np
+import mindspore as ms
 from mindspore import Tensor, nn, ops
 
 from ..data import keys
@@ -35,7 +37,7 @@ from ..models.base import check_model_inputs
 from ..nn.geometry import SAFE_DISTANCE, gather_neighbours, gather_pairs
 from .energy import EnergyForceModel
 
-__all__ = ["ChunkedEnergyForces", "DEFAULT_CHUNK_SIZE"]
+__all__ = ["ChunkedEnergyForces", "ChunkedSweep", "Compiled", "DEFAULT_CHUNK_SIZE", "chunk_rows"]
 
 #: Centre beads per chunk: about 13 MB per (C, K+1, F) tensor at K = 96, F = 128 (measured
 #: peak 1.4 GB for MolCT EA3 at 5,000 beads).
@@ -57,6 +59,25 @@ class _Embed(nn.Cell):
         if self.use_rme:
             return self.rme(z, rel_neighbours, rel_codes, rel_mask, atom_mask)
         return z
+
+
+class Compiled(nn.Cell):
+    """``cell`` run as one compiled graph, compiled once per input shape.
+
+    In PyNative mode each operation of an uncompiled cell is dispatched from Python, which
+    made the chunked sweeps several times slower than their compiled cells (and nested
+    gradients need a graph).  The wrapped cell stays uncompiled, so it can also be part of
+    other graphs.
+    """
+
+    def __init__(self, cell: nn.Cell):
+        super().__init__(auto_prefix=False)
+        self.cell = cell
+        if ms.get_context("mode") == ms.PYNATIVE_MODE:
+            self.construct = ms.jit(self.construct)
+
+    def construct(self, *inputs):
+        return self.cell(*inputs)
 
 
 class _EAChunk(nn.Cell):
@@ -185,6 +206,14 @@ class ChunkedEnergyForces:
         self._embed = _Embed(rep)
         self._head_grad = _HeadGrad(_Head(model.readout))
         self._layers = layers
+        # compiled runners of the sweeps (NIU cycles share their chunk cells and runners)
+        self._runners = {}
+        for cell in [c for chunk, vjp, _ in layers for c in (chunk, vjp)] + [self._embed, self._head_grad]:
+            self._runners.setdefault(id(cell), Compiled(cell))
+
+    def _run(self, cell: nn.Cell) -> Compiled:
+        """The compiled runner of one of the sweep's cells."""
+        return self._runners[id(cell)]
 
     def _chunks(self, atom_mask: np.ndarray, neighbours: np.ndarray, neighbour_mask: np.ndarray):
         """(start, stop, tensors) per chunk; the last chunk is padded to C rows."""
@@ -206,6 +235,15 @@ class ChunkedEnergyForces:
         return out
 
     def __call__(self, *inputs) -> Tuple[np.ndarray, np.ndarray]:
+        sweep = self.sweep(inputs)
+        return sweep.energy.asnumpy(), sweep.forces
+
+    def sweep(self, inputs) -> "ChunkedSweep":
+        """The forward and backward sweeps, keeping every layer's state and adjoint.
+
+        Returns a :class:`ChunkedSweep`: the energy, the forces and what a training step
+        needs to differentiate them again (:class:`cgmolct.train.chunked_step.ChunkedTrainStep`).
+        """
         check_model_inputs(inputs)
         host = {}
         for name, x in zip(keys.MODEL_INPUTS, inputs):
@@ -216,27 +254,68 @@ class ChunkedEnergyForces:
         atom_mask = Tensor(atom_mask_np)
         chunks = self._chunks(atom_mask_np, host[keys.NEIGHBOURS].astype(np.int32),
                               host[keys.NEIGHBOUR_MASK].astype(bool))
-        h = self._embed(types, atom_mask, Tensor(host[keys.REL_NEIGHBOURS].astype(np.int32)),
-                        Tensor(host[keys.REL_CODES].astype(np.int32)),
-                        Tensor(host[keys.REL_MASK].astype(bool)))
+        relations = (Tensor(host[keys.REL_NEIGHBOURS].astype(np.int32)),
+                     Tensor(host[keys.REL_CODES].astype(np.int32)),
+                     Tensor(host[keys.REL_MASK].astype(bool)))
+        run = self._run
+        h = run(self._embed)(types, atom_mask, *relations)
         states = []
         for chunk, _, time in self._layers:
             states.append(h)
             nxt = np.empty(tuple(h.shape), np.float32)
             for start, stop, arrays in chunks:
-                nxt[:, start:stop] = chunk(h, positions, time, *arrays).asnumpy()[:, :stop - start]
+                nxt[:, start:stop] = run(chunk)(h, positions, time, *arrays).asnumpy()[:, :stop - start]
             h = Tensor(nxt)
-        energy, g = self._head_grad(h, types, atom_mask)
+        states.append(h)
+        energy, g = run(self._head_grad)(h, types, atom_mask)
         g = g.asnumpy()
+        adjoints = [g]
         d_pos = np.zeros(tuple(positions.shape), np.float32)
-        for (_, vjp, time), h_in in zip(reversed(self._layers), reversed(states)):
+        for (_, vjp, time), h_in in zip(reversed(self._layers), reversed(states[:-1])):
             g_in = np.zeros(tuple(h_in.shape), np.float32)
             for start, stop, arrays in chunks:
-                sens = np.zeros((g.shape[0], arrays[0].shape[1], g.shape[2]), np.float32)
-                sens[:, :stop - start] = g[:, start:stop]
-                dh, dr = vjp(h_in, positions, time, *arrays, Tensor(sens))
+                dh, dr = run(vjp)(h_in, positions, time, *arrays,
+                                  Tensor(chunk_rows(g, start, stop, arrays)))
                 g_in += dh.asnumpy()
                 d_pos += dr.asnumpy()
             g = g_in
+            adjoints.insert(0, g)
         forces = -d_pos * atom_mask_np[..., None]
-        return energy.asnumpy(), forces
+        return ChunkedSweep(energy=energy, forces=forces, states=states, adjoints=adjoints,
+                            chunks=chunks, types=types, positions=positions, atom_mask=atom_mask,
+                            relations=relations)
+
+
+def chunk_rows(full: np.ndarray, start: int, stop: int, arrays) -> np.ndarray:
+    """Rows start:stop of a (B, N, ...) array, zero-padded to the chunk's C rows."""
+    rows = np.zeros((full.shape[0], arrays[0].shape[1]) + full.shape[2:], np.float32)
+    rows[:, :stop - start] = full[:, start:stop]
+    return rows
+
+
+@dataclass
+class ChunkedSweep:
+    """What :meth:`ChunkedEnergyForces.sweep` computed.
+
+    Attributes
+    ----------
+    energy : Tensor (B,), kcal/mol
+    forces : ndarray (B, N, 3), kcal/mol/Å
+    states : list of Tensor (B, N, F)
+        ``h⁰ … h^L``: the input of every EA application, then the last state.
+    adjoints : list of ndarray (B, N, F)
+        ``g^l = ∂E/∂h^l`` for l = 0 … L (``g^0`` unused by the forces).
+    chunks : list of (start, stop, (centres, centre_mask, neighbours, neighbour_mask))
+    types, positions, atom_mask : Tensor
+    relations : (rel_neighbours, rel_codes, rel_mask) tensors
+    """
+
+    energy: Tensor
+    forces: np.ndarray
+    states: list
+    adjoints: list
+    chunks: list
+    types: Tensor
+    positions: Tensor
+    atom_mask: Tensor
+    relations: tuple

@@ -303,7 +303,8 @@ def build_run(cfg: Dict[str, Any], output: Optional[str] = None):
         lr=o["lr"], weight_decay=o["weight_decay"], schedule=o["schedule"], warmup=o["warmup"],
         lr_min=o["lr_min"], plateau_factor=o["plateau_factor"],
         plateau_patience=o["plateau_patience"], clip_grad=o["clip_grad"], nan_max=t["nan_max"],
-        nan_lr_factor=t["nan_lr_factor"], monitor=t["monitor"], progress=t["progress"])
+        nan_lr_factor=t["nan_lr_factor"], monitor=t["monitor"], progress=t["progress"],
+        chunk_size=t["chunk_size"])
     from ..models import to_spec
 
     meta = {"config": cfg, "model_spec": to_spec(model),

@@ -118,13 +118,16 @@ SCHEMA: Dict[str, Dict[str, Key]] = {
         "monitor": Key((str,), "total", "validation quantity for best/early stopping"),
         "progress": Key((bool,), True, "show a progress bar"),
         "threads": Key((int,), None, "CPU threads for MindSpore (default: all)", nullable=True),
+        "chunk_size": Key((int,), None, "force tasks on large systems: a step over chunks of this "
+                          "many beads, memory set by the chunk (default: whole graph)", nullable=True),
     },
 }
 
 _POSITIVE = {("training", "batch_size"), ("training", "max_epochs"), ("training", "max_steps"),
              ("training", "max_time_s"), ("training", "validate_every"), ("optimizer", "lr"),
              ("training", "threads"), ("data", "limit"), ("data", "cutoff"),
-             ("training", "patience"), ("training", "nan_max"), ("model", "dim")}
+             ("training", "patience"), ("training", "nan_max"), ("model", "dim"),
+             ("training", "chunk_size")}
 _NON_NEGATIVE = {("optimizer", "weight_decay"), ("optimizer", "warmup"), ("optimizer", "clip_grad"),
                  ("loss", "energy_weight"), ("loss", "force_weight"), ("loss", "ponder_cost"),
                  ("training", "checkpoint_every")}

@@ -93,6 +93,11 @@ class TrainOptions:
         (weighted sum of MAE / scale over targets) or ``"<target>"`` (its MAE).
     progress : bool
         Show a tqdm progress bar with the live loss.
+    chunk_size : int or None
+        Train force tasks with :class:`~cgmolct.train.chunked_step.ChunkedTrainStep` over
+        chunks of this many centre beads, and validate with
+        :class:`~cgmolct.readouts.ChunkedEnergyForces`: memory set by the chunk, not the
+        system, at several times the time of a step (None: the whole-graph step).
     """
 
     batch_size: int = 32
@@ -116,6 +121,7 @@ class TrainOptions:
     nan_lr_factor: float = 0.5
     monitor: str = "total"
     progress: bool = True
+    chunk_size: Optional[int] = None
 
 
 @dataclass
@@ -219,8 +225,15 @@ class Trainer:
         self.schedule = build_schedule(options.schedule, options.lr, options.warmup, total_steps,
                                        options.lr_min, options.plateau_factor, options.plateau_patience)
         self.optimizer = build_optimizer(options.optimizer, self.params, options.lr, options.weight_decay)
-        self._step = TrainStep(objective, self.optimizer, options.clip_grad)
-        self._predict = ms.jit(predict.construct)
+        if options.chunk_size:
+            from .chunked_step import ChunkedTrainStep, chunked_predict
+
+            self._step = ChunkedTrainStep(objective, self.optimizer, options.clip_grad,
+                                          options.chunk_size)
+            self._predict = chunked_predict(self._step)
+        else:
+            self._step = TrainStep(objective, self.optimizer, options.clip_grad)
+            self._predict = ms.jit(predict.construct)
         # one global order on every rank; rank r takes every n-th frame of a global batch
         self.order = IndexIterator(len(train_data), options.batch_size * self.n_ranks,
                                    shuffle=True, seed=options.seed, drop_last=True)

@@ -112,6 +112,9 @@ def main(argv=None) -> int:
     p.add_argument("--save-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reuse-training", action="store_true",
+                   help="keep a finished training in the work folder (same configuration) and "
+                        "redo only the simulation and the FES")
     p.add_argument("--merge", nargs="+", default=None,
                    help="only merge the results.json of these folders into -o (runs made apart)")
     args = p.parse_args(argv)
@@ -149,7 +152,8 @@ def main(argv=None) -> int:
                               schedule=args.schedule,
                               priors_terms=terms, replicas=args.replicas, sim_steps=args.steps,
                               save_every=args.save_every, seed=args.seed, threads=args.threads,
-                              train_frames=args.train_frames, overwrite=True)
+                              train_frames=args.train_frames, overwrite=True,
+                              reuse_training=args.reuse_training)
         s["wall_s"] = round(time.perf_counter() - t0, 1)
         shutil.copyfile(s["files"]["png"], out / f"fes_{name}.png")
         results["variants"][name] = s

@@ -27,6 +27,28 @@ def _threads(run: Path) -> int:
     return int(json.loads(path.read_text()).get("threads") or 2) if path.exists() else 2
 
 
+def _maturity(t: dict) -> str:
+    """The card's one-line status of the training: finished schedule or cut by the budget."""
+    if t["status"].startswith("completed"):
+        return (f"Trained to the end of its {t.get('schedule', '')} schedule ({t['epochs']} epochs) on a "
+                "2-core CPU; its validation force error is at the noise floor of the mapped forces "
+                "(below). Read the metrics before using it on anything but this system.")
+    return ("It is a small model trained for minutes (the wall-time budget below) on a 2-core CPU, "
+            "**not a converged force field**: read the metrics below before using it.")
+
+
+def _training_flags(t: dict) -> str:
+    """run_pipeline.py options of the training beyond the defaults (recorded in summary.json)."""
+    flags = ""
+    if t.get("schedule") and t["schedule"] != "warmup_inverse_sqrt":
+        flags += f" --schedule {t['schedule']} --epochs {t['max_epochs']}"
+    if t.get("batch_size") and t["batch_size"] != 64:
+        flags += f" --batch-size {t['batch_size']}"
+    if t.get("lr") and t["lr"] != 1e-3:
+        flags += f" --lr {t['lr']}"
+    return flags
+
+
 def long_section(record: dict, tag: str) -> str:
     """Card lines of the long CG sampling (``run_long.py``) of this model."""
     r = record["models"][tag]
@@ -64,8 +86,7 @@ def card(s: dict, run: Path, long: str = "", long_tag: str = "") -> str:
 
 A small CG force field of alanine dipeptide (ACE-ALA-NME) on the 5-bead `backbone` map
 (C of ACE, N, CA, C, N of NME), for `cgmolct.load`, `cgmolct.predict` and `cgmolct simulate`
-(`cgmolct.pipeline.SHIPPED_MODEL`). It is a small model trained for minutes (the wall-time budget below) on a 2-core CPU,
-**not a converged force field**: read the metrics below before using it.
+(`cgmolct.pipeline.SHIPPED_MODEL`). {_maturity(t)}
 
 ## Data
 All-atom reference from `cgmolct data reference` (OpenMM, AMBER ff03 + OBC implicit solvent,
@@ -87,8 +108,9 @@ the delta forces F_ref − F_prior.
 
 ## Model
 {t['model']} (MolCT, fixed cycles), feature size {t['dim']}, {t['n_params']:,} parameters;
-task `forces`, Adam, {t['epochs']} epoch(s) in a {t['max_time_s']:.0f} s wall-time budget
-(status: {t['status']}).
+task `forces`, Adam (batch {t.get('batch_size', '?')}, lr {t.get('lr', '?')}, schedule
+{t.get('schedule', 'warmup_inverse_sqrt')}), {t['epochs']} epoch(s) in a {t['max_time_s']:.0f} s
+wall-time budget (status: {t['status']}).
 
 ## Metrics
 - Validation delta-force RMSE {t['valid_force_rmse']:.3f} kcal/mol/Å (MAE {t['valid_force_mae']:.3f})
@@ -107,7 +129,7 @@ task `forces`, Adam, {t['epochs']} epoch(s) in a {t['max_time_s']:.0f} s wall-ti
 ## Regenerate
     # /tmp/ala2_ref: the long reference set of benchmarks/cg_ala2/README.md ("Reference data")
     python benchmarks/cg_ala2/run_pipeline.py --variants NIU1_priors --train-s {t['max_time_s']:.0f} \\
-        --train-frames {t['frames']} --replicas {sim['replicas']} --steps {sim['steps']} \\
+        --train-frames {t['frames']}{_training_flags(t)} --replicas {sim['replicas']} --steps {sim['steps']} \\
         --save-every {sim['save_every']} --threads {_threads(run)} --work {run.parent} -o /tmp/cg_ala2_results_NIU1
     python benchmarks/cg_ala2/ship_model.py {run}{' --long benchmarks/cg_ala2/results/long/results.json' if long else ''}{' --long-tag ' + long_tag if long and long_tag != run.name else ''}
 

@@ -158,7 +158,7 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
                       seed: int = 0, valid: float = 0.1, patience: Optional[int] = None,
                       threads: Optional[int] = None, noise_frames: int = 2000,
                       n_resamples: int = 500, train_frames: Optional[int] = None,
-                      overwrite: bool = False) -> Dict[str, Any]:
+                      overwrite: bool = False, reuse_training: bool = False) -> Dict[str, Any]:
     """Train, simulate and evaluate a 5-bead alanine-dipeptide CG force field.
 
     Parameters
@@ -205,6 +205,11 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
         priors, the noise floor and the reference FES use every frame.
     overwrite : bool
         Replace an earlier run in ``output``.
+    reuse_training : bool
+        Keep a finished training of an earlier call in ``output`` (its ``train/summary.json``
+        and checkpoints) when its training configuration ``train.json`` equals this call's,
+        and redo only the steps after it (model folder, simulation, FES): a run stopped
+        after training continues there instead of training again.
 
     Returns
     -------
@@ -288,9 +293,18 @@ def run_cg_forcefield(reference_graphs: Union[str, os.PathLike, Any, Sequence[An
 
     raw = _training_config(out, delta_path, model, dim, max_time_s, max_epochs, batch_size, lr,
                            seed, valid, threads, patience, schedule)
-    (out / "train.json").write_text(json.dumps(raw, indent=2))
-    cfg = validate_config(raw, str(out / "train.json"))
-    summary_train = train(cfg, overwrite=True)
+    trained = out / "train" / "summary.json"
+    if reuse_training and trained.exists():
+        earlier = json.loads((out / "train.json").read_text()) if (out / "train.json").exists() else None
+        if earlier != json.loads(json.dumps(raw)):
+            raise InputError(f"{out / 'train.json'}: the finished training was configured differently "
+                             "from this call (other model, data or limits); train again without "
+                             "reuse_training")
+        summary_train = json.loads(trained.read_text())
+    else:
+        (out / "train.json").write_text(json.dumps(raw, indent=2))
+        cfg = validate_config(raw, str(out / "train.json"))
+        summary_train = train(cfg, overwrite=True)
     timings["training_s"] = time.perf_counter() - t0
     best_folder = out / "train" / "best_model"
     import cgmolct

@@ -23,8 +23,9 @@ and its neighbours only), so each compiled cell sees a ``(B, C, K+1, F)`` slice;
 the parameters are accumulated in-graph into buffers, and one compiled update applies them with
 the same clipping, finite check and optimiser as :class:`~cgmolct.train.step.TrainStep`.  The
 result equals the whole-graph step up to float rounding (tested).  Cost: the forward of each
-layer is recomputed in the force sweep and twice more in the gradient sweep, so a step takes
-about three to four times the whole-graph step where both fit in memory.
+layer is recomputed in the force sweep and twice more in the gradient sweep; measured 1.7-2.0×
+the time of the whole-graph step for MolCT EA3 at 1,000-5,000 beads, with 2.8-8.9× less memory
+(``benchmarks/results/training.md``).
 
 Works for force losses (``ForceObjective`` and ``EnergyForceObjective``) of an
 :class:`~cgmolct.readouts.energy.EnergyForceModel` with a MolCT of plain EA blocks or fixed

@@ -48,6 +48,18 @@ def test_pipeline_end_to_end(small_reference, tmp_path):
     assert cfg["training"]["max_epochs"] == 2 and s["training"]["epochs"] <= 2
     with pytest.raises(InputError, match="already holds"):
         run_cg_forcefield(str(small_reference), out, max_time_s=1)
+    # a finished training of the same configuration is kept; only the steps after it rerun
+    options = dict(model="NIU1", dim=8, max_time_s=15, max_epochs=2, batch_size=50,
+                   schedule="cosine", replicas=2, sim_steps=100, save_every=50, noise_frames=50,
+                   n_resamples=20, threads=2, overwrite=True, reuse_training=True)
+    trained = (out / "train" / "summary.json").read_text()
+    weights = (out / "train" / "last.npz").stat().st_mtime_ns
+    again = run_cg_forcefield(str(small_reference), out, **options)
+    assert (out / "train" / "summary.json").read_text() == trained
+    assert (out / "train" / "last.npz").stat().st_mtime_ns == weights
+    assert again["training"]["valid_force_rmse"] == s["training"]["valid_force_rmse"]
+    with pytest.raises(InputError, match="configured differently"):
+        run_cg_forcefield(str(small_reference), out, **{**options, "dim": 16})
 
 
 def test_graph_without_forces_is_our_error(small_reference, tmp_path):

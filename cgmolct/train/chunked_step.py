@@ -40,6 +40,7 @@ from mindspore import Parameter, ParameterTuple, Tensor, nn, ops
 
 from ..errors import ModelError, TrainingError
 from ..readouts.chunked import ChunkedEnergyForces, Compiled, chunk_rows
+from .step import GuardedUpdate
 
 __all__ = ["ChunkedTrainStep", "chunked_predict"]
 
@@ -187,22 +188,14 @@ class _Apply(nn.Cell):
 
     def __init__(self, optimizer, accumulators, clip: float):
         super().__init__(auto_prefix=False)
-        self.optimizer = optimizer
+        self.update = GuardedUpdate(optimizer, clip)
         self.accumulators = ParameterTuple(accumulators)
-        self.clip = float(clip)
-        self.use_clip = self.clip > 0
 
     def construct(self, lr, loss):
         grads = ()
         for acc in self.accumulators:
             grads = grads + (acc * 1.0,)
-        norm = ops.sqrt(ops.stack([ops.reduce_sum(g * g) for g in grads]).sum())
-        finite = ops.logical_and(ops.isfinite(loss), ops.isfinite(norm))
-        if self.use_clip:
-            grads = ops.clip_by_global_norm(grads, self.clip)
-        if finite:
-            grads = ops.depend(grads, ops.assign(self.optimizer.learning_rate, lr))
-            loss = ops.depend(loss, self.optimizer(grads))
+        loss, norm = self.update(lr, loss, grads)
         for acc in self.accumulators:
             loss = ops.depend(loss, ops.assign(acc, ops.zeros_like(acc)))
         return loss, norm

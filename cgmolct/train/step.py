@@ -16,7 +16,7 @@ import numpy as np
 import mindspore as ms
 from mindspore import Tensor, nn, ops
 
-__all__ = ["TrainStep", "build_optimizer", "get_params", "set_params",
+__all__ = ["TrainStep", "GuardedUpdate", "build_optimizer", "get_params", "set_params",
            "get_optimizer_state", "set_optimizer_state", "OPTIMIZERS"]
 
 #: Optimiser names accepted in the training configuration.
@@ -50,11 +50,9 @@ class TrainStep(nn.Cell):
     def __init__(self, objective: nn.Cell, optimizer: nn.Optimizer, clip: float = 0.0):
         super().__init__(auto_prefix=False)
         self.objective = objective
-        self.optimizer = optimizer
         self.weights = optimizer.parameters
         self.grad = ops.GradOperation(get_by_list=True)
-        self.clip = float(clip)
-        self.use_clip = self.clip > 0
+        self.update = GuardedUpdate(optimizer, clip)
         from .distributed import world
 
         self.n_ranks = world()[1]
@@ -71,6 +69,21 @@ class TrainStep(nn.Cell):
         if self.parallel:
             grads = self.reducer(grads)
             loss = self.allreduce(loss) / self.n_ranks
+        return self.update(lr, loss, grads)
+
+
+class GuardedUpdate(nn.Cell):
+    """The update of a compiled step: global gradient norm, finite check, clipping by global
+    norm (``clip`` > 0) and the optimiser at learning rate ``lr``, applied only when loss and
+    norm are finite.  ``update(lr, loss, grads) -> (loss, norm)``; part of a compiled graph."""
+
+    def __init__(self, optimizer: nn.Optimizer, clip: float = 0.0):
+        super().__init__(auto_prefix=False)
+        self.optimizer = optimizer
+        self.clip = float(clip)
+        self.use_clip = self.clip > 0
+
+    def construct(self, lr, loss, grads):
         norm = ops.sqrt(ops.stack([ops.reduce_sum(g * g) for g in grads]).sum())
         finite = ops.logical_and(ops.isfinite(loss), ops.isfinite(norm))
         if self.use_clip:

@@ -147,7 +147,6 @@ def ours_step(model: str, system: str, adk: Path, repeats: int, threads: int) ->
     from cgmolct.runtime import set_threads
     from cgmolct.train.losses import ForceLoss
     from cgmolct.train.objective import ForceObjective
-    from cgmolct.train.chunked_step import ChunkedTrainStep
     from cgmolct.train.step import TrainStep
 
     set_threads(threads)
@@ -161,7 +160,7 @@ def ours_step(model: str, system: str, adk: Path, repeats: int, threads: int) ->
     net = EnergyForceModel(rep, NodeReadout(rep.dim))
     objective = ForceObjective(net, ForceLoss(), 1.0, model_returns_forces=True)
     opt = ms.nn.Adam(net.trainable_params(), learning_rate=1e-4)
-    step = ChunkedTrainStep(objective, opt, chunk_size=chunk) if chunk else TrainStep(objective, opt)
+    step = TrainStep(objective, opt)
     lr = Tensor(np.float32(1e-4))
     batches = []
     for k in range(4):

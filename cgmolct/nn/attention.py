@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-from mindspore import Tensor, nn, ops
+from mindspore import nn, ops
 
 from ..errors import ModelError
 
@@ -63,10 +62,8 @@ class MaskedMultiHeadAttention(nn.Cell):
         self.q = nn.Dense(dim, dim, has_bias=bool(query_bias))
         self.scores_of = ops.BatchMatMul(transpose_b=True)
         self.mix = ops.BatchMatMul()
-        mask = np.zeros((self.n_heads, self.dim), np.float32)
-        for head in range(self.n_heads):
-            mask[head, head * self.head_dim:(head + 1) * self.head_dim] = 1.0
-        self.head_mask = Tensor(mask)
+        self.per_head = ops.BatchMatMul()
+        self.per_head_t = ops.BatchMatMul(transpose_b=True)
         self.k = nn.Dense(dim, dim, has_bias=False)
         self.v = nn.Dense(dim, dim, has_bias=False)
         self.o = nn.Dense(dim, dim, has_bias=True)
@@ -106,11 +103,14 @@ class MaskedMultiHeadAttention(nn.Cell):
         return self._output(context, b, n, f), attention.reshape(b, n, self.n_heads, k)
 
     def _query_keys(self, query, rows: int, f: int):
-        """(rows, H, F): (W^K_h)^T q_h of every head, in the block layout (row h keeps head h)."""
-        h = self.n_heads
-        q = self.q(query.reshape(rows, f)).reshape(rows, 1, f)
-        q_blocks = ops.broadcast_to(q, (rows, h, f)) * self.head_mask
-        return ops.matmul(q_blocks.reshape(rows * h, f), self.k.weight).reshape(rows, h, f)
+        """(rows, H, F): (W^K_h)^T q_h of every head (row h keeps head h).
+
+        One batched product over the heads, (H, rows, d) × (H, d, F): the d = F/H query
+        entries of head h meet only the d rows of W^K that belong to it.
+        """
+        h, d = self.n_heads, self.head_dim
+        q = self.q(query.reshape(rows, f)).reshape(rows, h, d).transpose(1, 0, 2)
+        return self.per_head(q, self.k.weight.reshape(h, d, f)).transpose(1, 0, 2)
 
     def _softmax(self, scores, w):
         """Soft-masked softmax over the last axis of (rows, H, K) scores, weights (rows, 1, K)."""
@@ -121,8 +121,12 @@ class MaskedMultiHeadAttention(nn.Cell):
         return e / (e.sum(-1, keepdims=True) + 1e-12)
 
     def _output(self, context, b: int, n: int, f: int):
-        """W^V_h of each head's context (rows, H, F), heads joined, output projection: (B, N, F)."""
-        h = self.n_heads
-        values = ops.matmul(context.reshape(b * n * h, f), self.v.weight.T).reshape(b * n, h, f)
-        out = (values * self.head_mask).sum(1)                          # head h's block of W^V_h
+        """W^V_h of each head's context (rows, H, F), heads joined, output projection: (B, N, F).
+
+        Head h's context meets only the d rows of W^V that belong to it:
+        (H, rows, F) × (H, F, d), then the heads are joined to (rows, F).
+        """
+        h, d = self.n_heads, self.head_dim
+        values = self.per_head_t(context.transpose(1, 0, 2), self.v.weight.reshape(h, d, f))
+        out = values.transpose(1, 0, 2).reshape(b * n, f)
         return self.o(out).reshape(b, n, f)

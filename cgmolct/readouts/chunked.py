@@ -37,7 +37,7 @@ from ..models.base import check_model_inputs
 from ..nn.geometry import SAFE_DISTANCE, gather_neighbours, gather_pairs
 from .energy import EnergyForceModel
 
-__all__ = ["ChunkedEnergyForces", "ChunkedSweep", "Compiled", "DEFAULT_CHUNK_SIZE", "chunk_rows"]
+__all__ = ["ChunkedEnergyForces", "ChunkedLayer", "ChunkedSweep", "Compiled", "DEFAULT_CHUNK_SIZE", "chunk_rows"]
 
 #: Centre beads per chunk: about 13 MB per (C, K+1, F) tensor at K = 96, F = 128 (measured
 #: peak 1.4 GB for MolCT EA3 at 5,000 beads).
@@ -175,7 +175,7 @@ class ChunkedEnergyForces:
     """
 
     def __init__(self, model: EnergyForceModel, chunk_size: int = DEFAULT_CHUNK_SIZE):
-        from ..models.molct import MolCT
+        from ..models.molct import EgoAttention, MolCT
 
         if not isinstance(model, EnergyForceModel):
             raise ModelError(f"ChunkedEnergyForces needs an EnergyForceModel, got "
@@ -187,29 +187,65 @@ class ChunkedEnergyForces:
         if not isinstance(chunk_size, (int, np.integer)) or isinstance(chunk_size, bool) \
                 or chunk_size < 1:
             raise ModelError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-        layers = []
-        zeros = Tensor(np.zeros(rep.dim, np.float32))
-        for block in rep.blocks:
+        blocks = list(rep.blocks)
+        for block in blocks:
             if not (block.plain or block.fixed_cycles):
                 raise ModelError("ChunkedEnergyForces needs a smooth potential: MolCT with "
                                  "max_cycles=1 or fixed_cycles=True (adaptive ACT cycles are not "
                                  "differentiable across cycle changes)")
-            chunk = _EAChunk(block.ea, rep.rbf, rep.cutoff_fn)
-            vjp = _EAChunkVJP(chunk)
-            if block.plain:
-                layers.append((chunk, vjp, zeros))
-            else:
-                for t in range(block.max_cycles):
-                    layers.append((chunk, vjp, block.time_table[t]))
+        # Several blocks run through one shared EA cell whose weights are loaded per layer:
+        # one set of compiled graphs instead of one per block (each costs tens of MB resident)
+        self._shared_ea = None
+        self._loaded = None
+        if len(blocks) > 1:
+            self._shared_ea = EgoAttention(rep.dim, rep.n_heads, rep.rbf.n_basis)
+            for param in self._shared_ea.get_parameters():
+                param.name = "chunked_shared." + param.name
+        zeros = Tensor(np.zeros(rep.dim, np.float32))
+        layers = []
+        for block in blocks:
+            if self._shared_ea is None or not layers:
+                ea = block.ea if self._shared_ea is None else self._shared_ea
+                chunk = _EAChunk(ea, rep.rbf, rep.cutoff_fn)
+                vjp = _EAChunkVJP(chunk)
+            times = [zeros] if block.plain else [block.time_table[t] for t in range(block.max_cycles)]
+            layers.extend(ChunkedLayer(chunk, vjp, time, block.ea) for time in times)
         self.model = model
         self.chunk_size = int(chunk_size)
         self._embed = _Embed(rep)
         self._head_grad = _HeadGrad(_Head(model.readout))
         self._layers = layers
-        # compiled runners of the sweeps (NIU cycles share their chunk cells and runners)
+        # compiled runners of the sweeps (layers sharing a chunk cell share its runners)
         self._runners = {}
-        for cell in [c for chunk, vjp, _ in layers for c in (chunk, vjp)] + [self._embed, self._head_grad]:
+        for cell in [c for layer in layers for c in (layer.chunk, layer.vjp)] + [self._embed, self._head_grad]:
             self._runners.setdefault(id(cell), Compiled(cell))
+
+    @property
+    def layers(self) -> list:
+        """The EA applications in order (:class:`ChunkedLayer`; one per NIU cycle)."""
+        return self._layers
+
+    @property
+    def shared_ea(self):
+        """The EA cell all layers compute with when the model has several blocks, else None."""
+        return self._shared_ea
+
+    def load(self, layer: "ChunkedLayer") -> None:
+        """Make ``layer.chunk`` compute with the weights of ``layer.ea``.
+
+        A no-op for a single block; with several blocks, their weights are copied into the
+        shared cell when the block changes.  Call :meth:`unload` after the weights change
+        (an optimiser step) so that the next call copies them again.
+        """
+        if self._shared_ea is None or self._loaded is layer.ea:
+            return
+        for dst, src in zip(self._shared_ea.get_parameters(), layer.ea.get_parameters()):
+            ops.assign(dst, src)
+        self._loaded = layer.ea
+
+    def unload(self) -> None:
+        """Forget which block's weights the shared cell holds (see :meth:`load`)."""
+        self._loaded = None
 
     def _run(self, cell: nn.Cell) -> Compiled:
         """The compiled runner of one of the sweep's cells."""
@@ -258,23 +294,27 @@ class ChunkedEnergyForces:
                      Tensor(host[keys.REL_CODES].astype(np.int32)),
                      Tensor(host[keys.REL_MASK].astype(bool)))
         run = self._run
+        self.unload()  # the weights may have changed since the last sweep
         h = run(self._embed)(types, atom_mask, *relations)
         states = []
-        for chunk, _, time in self._layers:
+        for layer in self._layers:
+            self.load(layer)
             states.append(h)
             nxt = np.empty(tuple(h.shape), np.float32)
             for start, stop, arrays in chunks:
-                nxt[:, start:stop] = run(chunk)(h, positions, time, *arrays).asnumpy()[:, :stop - start]
+                nxt[:, start:stop] = run(layer.chunk)(h, positions, layer.time,
+                                                      *arrays).asnumpy()[:, :stop - start]
             h = Tensor(nxt)
         states.append(h)
         energy, g = run(self._head_grad)(h, types, atom_mask)
         g = g.asnumpy()
         adjoints = [g]
         d_pos = np.zeros(tuple(positions.shape), np.float32)
-        for (_, vjp, time), h_in in zip(reversed(self._layers), reversed(states[:-1])):
+        for layer, h_in in zip(reversed(self._layers), reversed(states[:-1])):
+            self.load(layer)
             g_in = np.zeros(tuple(h_in.shape), np.float32)
             for start, stop, arrays in chunks:
-                dh, dr = run(vjp)(h_in, positions, time, *arrays,
+                dh, dr = run(layer.vjp)(h_in, positions, layer.time, *arrays,
                                   Tensor(chunk_rows(g, start, stop, arrays)))
                 g_in += dh.asnumpy()
                 d_pos += dr.asnumpy()
@@ -284,6 +324,29 @@ class ChunkedEnergyForces:
         return ChunkedSweep(energy=energy, forces=forces, states=states, adjoints=adjoints,
                             chunks=chunks, types=types, positions=positions, atom_mask=atom_mask,
                             relations=relations)
+
+
+@dataclass(frozen=True)
+class ChunkedLayer:
+    """One EA application of the chunked sweep.
+
+    Attributes
+    ----------
+    chunk : _EAChunk
+        The cell computing a chunk's rows (shared by all layers when the model has several
+        blocks; see :meth:`ChunkedEnergyForces.load`).
+    vjp : _EAChunkVJP
+        Its vector-Jacobian product.
+    time : Tensor (F,)
+        Added to the state before the block (the NIU cycle embedding; zeros for a plain block).
+    ea : EgoAttention
+        The model's block whose weights this application uses.
+    """
+
+    chunk: nn.Cell
+    vjp: nn.Cell
+    time: Tensor
+    ea: nn.Cell
 
 
 def chunk_rows(full: np.ndarray, start: int, stop: int, arrays) -> np.ndarray:

@@ -255,16 +255,29 @@ class ChunkedTrainStep:
             return params, [self._accumulators[id(p)] for p in params]
 
         chunked = self.chunked
+        # the layers' cells compute with the shared EA cell's weights when the model has several
+        # blocks (ChunkedEnergyForces.load): their gradients go to its own accumulators first
+        # and are moved to the block's after each layer (_flush)
+        shared = chunked.shared_ea
+        self._shared_accumulators = [] if shared is None else [
+            Parameter(Tensor(np.zeros(p.shape, np.float32)), name=f"chunked_grad.{p.name}",
+                      requires_grad=False) for p in shared.get_parameters()]
         self._layer_steps, self._adjoint_steps = [], []
         done = {}
-        for chunk, vjp, _ in chunked._layers:
-            if id(chunk) not in done:  # NIU cycles share one chunk cell and its weights
-                adjoint = _ForceAdjoint(vjp)
-                weights, accs = own(chunk.ea.trainable_params())
-                done[id(chunk)] = (Compiled(_AdjointStep(adjoint)),
-                                   Compiled(_LayerStep(_LayerObjective(chunk, adjoint), weights, accs)))
-            self._adjoint_steps.append(done[id(chunk)][0])
-            self._layer_steps.append(done[id(chunk)][1])
+        for layer in chunked.layers:
+            if shared is not None:
+                covered.extend(id(p) for p in layer.ea.get_parameters() if id(p) in self._accumulators)
+            if id(layer.chunk) not in done:  # one set of steps per chunk cell
+                adjoint = _ForceAdjoint(layer.vjp)
+                if shared is None:
+                    weights, accs = own(layer.chunk.ea.trainable_params())
+                else:
+                    weights, accs = list(shared.get_parameters()), self._shared_accumulators
+                done[id(layer.chunk)] = (
+                    Compiled(_AdjointStep(adjoint)),
+                    Compiled(_LayerStep(_LayerObjective(layer.chunk, adjoint), weights, accs)))
+            self._adjoint_steps.append(done[id(layer.chunk)][0])
+            self._layer_steps.append(done[id(layer.chunk)][1])
         weights, accs = own(chunked._embed.trainable_params())
         self._embed_step = Compiled(_EmbedStep(chunked._embed, weights, accs))
         weights, accs = own(model.readout.trainable_params())
@@ -286,12 +299,14 @@ class ChunkedTrainStep:
                                          target_e, target_f)
         u_neg = Tensor(-u.asnumpy())
         positions, chunks, states, adjoints = sweep.positions, sweep.chunks, sweep.states, sweep.adjoints
-        layers = self.chunked._layers
+        layers = self.chunked.layers
         n_layers = len(layers)
         shape = tuple(states[0].shape)
         # 1. adjoints of the force sweep, first layer to last
         g_hats = [np.zeros(shape, np.float32)]
-        for l, ((_, _, time), step) in enumerate(zip(layers, self._adjoint_steps)):
+        for l, (layer, step) in enumerate(zip(layers, self._adjoint_steps)):
+            self.chunked.load(layer)
+            time = layer.time
             nxt = np.zeros(shape, np.float32)
             g_hat = Tensor(g_hats[l])
             for start, stop, arrays in chunks:
@@ -304,7 +319,8 @@ class ChunkedTrainStep:
                                 Tensor(g_hats[n_layers]), e_hat).asnumpy()
         # 3. layers, last to first
         for l in reversed(range(n_layers)):
-            time = layers[l][2]
+            self.chunked.load(layers[l])
+            time = layers[l].time
             g_hat = Tensor(g_hats[l])
             below = np.zeros(shape, np.float32)
             for start, stop, arrays in chunks:
@@ -313,9 +329,19 @@ class ChunkedTrainStep:
                     Tensor(chunk_rows(adjoints[l + 1], start, stop, arrays)), g_hat, u_neg,
                     Tensor(chunk_rows(h_hat, start, stop, arrays))).asnumpy()
             h_hat = below
+            self._flush(layers[l])
         # 4. embedding
         self._embed_step(sweep.types, sweep.atom_mask, *sweep.relations, Tensor(h_hat))
         return self._apply(lr, loss)
+
+    def _flush(self, layer) -> None:
+        """Move the shared EA cell's accumulated gradients to the accumulators of ``layer.ea``."""
+        if not self._shared_accumulators:
+            return
+        for acc, param in zip(self._shared_accumulators, layer.ea.get_parameters()):
+            if id(param) in self._accumulators:
+                ops.assign_add(self._accumulators[id(param)], acc)
+            ops.assign(acc, ops.zeros_like(acc))
 
 
 def chunked_predict(step: ChunkedTrainStep):

@@ -97,6 +97,8 @@ def test_chunked_step_compiles_once_and_guards_nan(monkeypatch):
     batch = _batch(False)
     model, objective, opt = _objective("EA2", False)
     step = ChunkedTrainStep(objective, opt, chunk_size=4)
+    # the two EA blocks run through one shared cell: one set of compiled layer graphs
+    assert len({id(s) for s in step._layer_steps}) == 1 == len({id(s) for s in step._adjoint_steps})
     _update(step, model, objective, batch)
     counter = CompileCounter(monkeypatch)
     batch["positions"] = batch["positions"] * 1.1

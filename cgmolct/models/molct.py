@@ -32,7 +32,7 @@ from ..errors import ModelError
 from ..nn.act import PonderNet, act_step, sinusoidal_table
 from ..nn.attention import MaskedMultiHeadAttention
 from ..nn.cutoff import make_cutoff
-from ..nn.geometry import gather_neighbours, neighbour_vectors
+from ..nn.geometry import gather_neighbours, gather_pairs, neighbour_vectors
 from ..nn.mlp import MLP
 from ..nn.norm import LayerNorm
 from ..nn.rbf import make_rbf
@@ -103,12 +103,16 @@ class EgoAttention(nn.Cell):
         """
         nj = gather_neighbours(n, index)
         mixed = nj * p
+        # the self entry of every row: n_i and p_i|i = position(0) = b (the RBF's self entry
+        # is zero), read without slicing the (B, C, K+1, F) tensors (a strided slice of them,
+        # and its gradient, cost more than the attention on MindSpore's CPU backend)
+        own = gather_pairs(n, index[:, :, 0])
         # keys = values = LN(mixed) rows, applied inside the attention without forming them
-        out, attention = self.attention.attend_normalised(self.norm(mixed[:, :, 0]), mixed,
-                                                          weights, self.norm.eps)
-        # residual from the gathered self entry: index may list a chunk of centre beads
-        # (C <= N rows, see cgmolct.readouts.chunked); for all beads it equals n
-        return nj[:, :, 0] + out, attention
+        out, attention = self.attention.attend_normalised(self.norm(own * self.position.bias),
+                                                          mixed, weights, self.norm.eps)
+        # residual from the centre beads: index may list a chunk of them (C <= N rows, see
+        # cgmolct.readouts.chunked); for all beads it equals n
+        return own + out, attention
 
 
 class InteractionUnit(nn.Cell):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 
-from mindspore import nn, ops
+import numpy as np
+from mindspore import Tensor, nn, ops
 
 from ..errors import ModelError
 
@@ -64,6 +65,7 @@ class MaskedMultiHeadAttention(nn.Cell):
         self.mix = ops.BatchMatMul()
         self.per_head = ops.BatchMatMul()
         self.per_head_t = ops.BatchMatMul(transpose_b=True)
+        self.mean_of = Tensor(np.full((self.dim, 1), 1.0 / self.dim, np.float32))
         self.k = nn.Dense(dim, dim, has_bias=False)
         self.v = nn.Dense(dim, dim, has_bias=False)
         self.o = nn.Dense(dim, dim, has_bias=True)
@@ -71,11 +73,11 @@ class MaskedMultiHeadAttention(nn.Cell):
     def construct(self, query, memory, weights):
         b, n, k, f = memory.shape
         mem = memory.reshape(b * n, k, f)
-        q_mem = self._query_keys(query, b * n, f)
+        q, q_mem = self._query_keys(query, b * n, f)
         scores = self.scores_of(q_mem, mem) * self.scale                # (BN, H, K)
         attention = self._softmax(scores, weights.reshape(b * n, 1, k))
         context = self.mix(attention, mem)                               # Σ_j a_ijh m_ij
-        return self._output(context, b, n, f), attention.reshape(b, n, self.n_heads, k)
+        return self._output(context, None, b, n, f), attention.reshape(b, n, self.n_heads, k)
 
     def attend_normalised(self, query, memory, weights, eps: float = 1e-5):
         r"""Attention over layer-normalised memory rows, without forming them.
@@ -87,30 +89,40 @@ class MaskedMultiHeadAttention(nn.Cell):
         :math:`Σ_j a_j LN(m_j) = Σ_j (a_j ρ_j) m_j − Σ_j a_j ρ_j μ_j`.  Only per-row scalars
         join the raw memory, which saves three (B, N, K, F) tensors of the forward (and their
         copies in the force's backward and in the parameter gradient through it).
+
+        The sums over F stay off the large tensors: μ and the mean square are products with
+        a constant (F, 1) vector (MindSpore's CPU reductions over the last axis, and the
+        divisions of a mean's gradient, cost several times a matrix product there), and the
+        μ terms meet the row sums of W^K_h and W^V_h (``Σ_f q_f = q_h · W^K_h 1`` and
+        ``W^V_h (c − s 1) = W^V_h c − s W^V_h 1``), so they live on (rows, H, d) tensors.
         """
         b, n, k, f = memory.shape
-        mem = memory.reshape(b * n, k, f)
-        mean = mem.mean(-1)                                              # (BN, K)
-        var = ops.relu((mem * mem).mean(-1) - mean * mean)
-        rho = ops.rsqrt(var + eps).reshape(b * n, 1, k)
-        mean = mean.reshape(b * n, 1, k)
-        q_mem = self._query_keys(query, b * n, f)
-        q_sum = q_mem.sum(-1, keepdims=True)                              # (BN, H, 1)
+        rows = b * n
+        mem = memory.reshape(rows, k, f)
+        flat = memory.reshape(rows * k, f)
+        mean = ops.matmul(flat, self.mean_of).reshape(rows, 1, k)          # μ of each row
+        mean_sq = ops.matmul(flat * flat, self.mean_of).reshape(rows, 1, k)
+        rho = ops.rsqrt(ops.relu(mean_sq - mean * mean) + eps)
+        q, q_mem = self._query_keys(query, rows, f)
+        h, d = self.n_heads, self.head_dim
+        key_sums = self.k.weight.reshape(h, d, f).sum(-1, keepdims=True)  # W^K_h 1: (H, d, 1)
+        q_sum = self.per_head(q, key_sums).transpose(1, 0, 2)              # (BN, H, 1)
         scores = (self.scores_of(q_mem, mem) - q_sum * mean) * rho * self.scale
-        attention = self._softmax(scores, weights.reshape(b * n, 1, k))
+        attention = self._softmax(scores, weights.reshape(rows, 1, k))
         scaled = attention * rho
-        context = self.mix(scaled, mem) - (scaled * mean).sum(-1, keepdims=True)
-        return self._output(context, b, n, f), attention.reshape(b, n, self.n_heads, k)
+        context = self.mix(scaled, mem)                                    # (BN, H, F), raw rows
+        shift = (scaled * mean).sum(-1, keepdims=True)                     # (BN, H, 1)
+        return self._output(context, shift, b, n, f), attention.reshape(b, n, h, k)
 
     def _query_keys(self, query, rows: int, f: int):
-        """(rows, H, F): (W^K_h)^T q_h of every head (row h keeps head h).
+        """Queries (H, rows, d) and (W^K_h)^T q_h of every head (rows, H, F) (row h keeps head h).
 
         One batched product over the heads, (H, rows, d) × (H, d, F): the d = F/H query
         entries of head h meet only the d rows of W^K that belong to it.
         """
         h, d = self.n_heads, self.head_dim
         q = self.q(query.reshape(rows, f)).reshape(rows, h, d).transpose(1, 0, 2)
-        return self.per_head(q, self.k.weight.reshape(h, d, f)).transpose(1, 0, 2)
+        return q, self.per_head(q, self.k.weight.reshape(h, d, f)).transpose(1, 0, 2)
 
     def _softmax(self, scores, w):
         """Soft-masked softmax over the last axis of (rows, H, K) scores, weights (rows, 1, K)."""
@@ -120,13 +132,17 @@ class MaskedMultiHeadAttention(nn.Cell):
         e = ops.exp(scores - peak) * w
         return e / (e.sum(-1, keepdims=True) + 1e-12)
 
-    def _output(self, context, b: int, n: int, f: int):
-        """W^V_h of each head's context (rows, H, F), heads joined, output projection: (B, N, F).
+    def _output(self, context, shift, b: int, n: int, f: int):
+        """W^V_h (c_h − s_h 1) of each head's context c (rows, H, F) and shift s (rows, H, 1) or
+        None, heads joined, output projection: (B, N, F).
 
         Head h's context meets only the d rows of W^V that belong to it:
         (H, rows, F) × (H, F, d), then the heads are joined to (rows, F).
         """
         h, d = self.n_heads, self.head_dim
-        values = self.per_head_t(context.transpose(1, 0, 2), self.v.weight.reshape(h, d, f))
+        w_v = self.v.weight.reshape(h, d, f)
+        values = self.per_head_t(context.transpose(1, 0, 2), w_v)          # (H, rows, d)
+        if shift is not None:
+            values = values - shift.transpose(1, 0, 2) * w_v.sum(-1).reshape(h, 1, d)
         out = values.transpose(1, 0, 2).reshape(b * n, f)
         return self.o(out).reshape(b, n, f)

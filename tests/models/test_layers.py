@@ -77,6 +77,41 @@ def test_attention_masks_and_fades():
     assert np.all(a[0, 1, :, 1] < 1e-5)        # weight → 0: attention → 0
 
 
+def _reference_attention(att, q, m, w):
+    """Multi-head attention written head by head in numpy (keys = values = memory rows)."""
+    wq, wk, wv = (getattr(att, name).weight.asnumpy() for name in ("q", "k", "v"))
+    bq = att.q.bias.asnumpy() if att.q.has_bias else 0.0
+    wo, bo = att.o.weight.asnumpy(), att.o.bias.asnumpy()
+    h, d = att.n_heads, att.head_dim
+    query = q @ wq.T + bq                                   # (B, N, F)
+    keys, values = m @ wk.T, m @ wv.T                       # (B, N, K, F)
+    heads = []
+    for head in range(h):
+        sl = slice(head * d, (head + 1) * d)
+        s = np.einsum("bnf,bnkf->bnk", query[..., sl], keys[..., sl]) / np.sqrt(d)
+        s = np.where(w > 0, s, -1e4)
+        e = np.exp(s - s.max(-1, keepdims=True)) * w
+        a = e / (e.sum(-1, keepdims=True) + 1e-12)
+        heads.append(np.einsum("bnk,bnkf->bnf", a, values[..., sl]))
+    return np.concatenate(heads, -1) @ wo.T + bo
+
+
+def test_attention_equals_a_head_by_head_reference():
+    ms.set_seed(3)
+    att = MaskedMultiHeadAttention(16, 4, query_bias=True)
+    rng = np.random.default_rng(2)
+    q = rng.normal(size=(2, 3, 16)).astype(np.float32)
+    m = (rng.normal(size=(2, 3, 5, 16)) * 2.0 + 0.7).astype(np.float32)
+    w = rng.uniform(0.1, 1.0, size=(2, 3, 5)).astype(np.float32)
+    w[0, 1, 3:] = 0.0
+    out, _ = att(Tensor(q), Tensor(m), Tensor(w))
+    np.testing.assert_allclose(out.asnumpy(), _reference_attention(att, q, m, w), rtol=1e-4, atol=1e-5)
+    # over layer-normalised rows without forming them
+    ln = (m - m.mean(-1, keepdims=True)) / np.sqrt(m.var(-1, keepdims=True) + 1e-5)
+    out, _ = att.attend_normalised(Tensor(q), Tensor(m), Tensor(w))
+    np.testing.assert_allclose(out.asnumpy(), _reference_attention(att, q, ln, w), rtol=1e-4, atol=1e-4)
+
+
 def test_act_step_bookkeeping():
     z = Tensor(np.zeros((1, 3), np.float32))
     running = Tensor(np.ones((1, 3), np.float32))

@@ -24,8 +24,10 @@ the parameters are accumulated in-graph into buffers, and one compiled update ap
 the same clipping, finite check and optimiser as :class:`~cgmolct.train.step.TrainStep`.  The
 result equals the whole-graph step up to float rounding (tested).  Cost: the forward of each
 layer is recomputed in the force sweep and twice more in the gradient sweep; measured 1.7-2.0×
-the time of the whole-graph step for MolCT EA3 at 1,000-5,000 beads, with 2.8-8.9× less memory
-(``benchmarks/results/training.md``).
+the time of the whole-graph step for MolCT EA3 at 1,000-5,000 beads; memory 0.9 GB at 1,000 beads
+and 1.5 GB at 5,000 with chunks of 64 (whole graph: 3.6 and 20 GB; ``benchmarks/results/training.md``).
+Several EA blocks run through one shared cell (:meth:`ChunkedEnergyForces.load`), so the compiled
+graphs, tens of MB each, exist once rather than once per block.
 
 Works for force losses (``ForceObjective`` and ``EnergyForceObjective``) of an
 :class:`~cgmolct.readouts.energy.EnergyForceModel` with a MolCT of plain EA blocks or fixed
